@@ -1,0 +1,100 @@
+"""The plugin manifest: what a plugin app declares about itself.
+
+A plugin is a Django app whose AppConfig subclasses `PluginAppConfig`. Everything the
+manager needs is declared as class attributes and validated at startup (`ready()` and the
+system checks), so a malformed plugin fails loudly at boot, never at first use.
+
+Handlers, health checks, actions and webhook sources are given as dotted paths and
+imported lazily, so declaring them never imports a plugin's client code at startup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.apps import AppConfig
+
+
+class SettingKind(StrEnum):
+    STRING = "string"
+    URL = "url"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    SECRET = "secret"  # encrypted at rest, never shown back in full
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One typed setting of a plugin (per tenant, with a global default)."""
+
+    name: str
+    label: str  # Hungarian, shown in the admin form
+    kind: SettingKind = SettingKind.STRING
+    required: bool = False
+    # Django settings / environment name whose value is the global default (DESIGN.md names).
+    env: str | None = None
+    default: object = None
+    help_text: str = ""
+
+    @property
+    def is_secret(self) -> bool:
+        return self.kind is SettingKind.SECRET
+
+
+@dataclass(frozen=True)
+class PluginAction:
+    """An operation an admin can start from the Plugins page (e.g. "initial sync").
+
+    `task` is the dotted name of a Celery task called with keyword arguments
+    `tenant_id` (int | None) and `run_id` (int: the PluginActionRun row recording progress).
+    """
+
+    name: str
+    label: str
+    task: str
+    long_running: bool = False
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    status: str  # one of apps.plugin_manager.health.HealthStatus values
+    latency_ms: float | None = None
+    error: str = ""
+
+
+class PluginAppConfig(AppConfig):
+    """Base AppConfig of every plugin app. Subclasses set the attributes below."""
+
+    # Short, stable id: "support", "crm", "glpi", "krayin" ...
+    plugin_id: str = ""
+    plugin_name: str = ""  # Hungarian display name
+    description: str = ""
+    # Django setting holding the initial global on/off state (e.g. "SUPPORT_MODULE_ENABLED").
+    enabled_setting: str | None = None
+    # event type -> dotted path of the handler `def handle(context: DeliveryContext) -> None`.
+    subscriptions: Mapping[str, str] = {}
+    settings_schema: Sequence[SettingField] = ()
+    # dotted path of `def check(settings: Mapping[str, object]) -> HealthResult`.
+    health_check: str | None = None
+    actions: Sequence[PluginAction] = ()
+    # inbound webhook source name (URL segment) -> dotted path of its InboundSource.
+    webhook_sources: Mapping[str, str] = {}
+    # URLconfs mounted by the root URLconf: (("prefix/", "dotted.urls"), ...).
+    mounted_urls: Sequence[tuple[str, str]] = ()
+
+    def ready(self) -> None:
+        super().ready()
+        from .registry import validate_plugin
+
+        validate_plugin(self)
+
+
+__all__ = (
+    "HealthResult",
+    "PluginAction",
+    "PluginAppConfig",
+    "SettingField",
+    "SettingKind",
+)

@@ -1,0 +1,157 @@
+"""`python -m devstack run|test`: what `make run` and `make test` do.
+
+Starts what the environment does not provide (embedded PostgreSQL when DATABASE_URL is
+unset, a private redis-server when REDIS_URL is unset), then runs the product or the
+test suite, and stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .postgres import start_embedded_postgres, stop_embedded_postgres
+from .redis import start_private_redis, wait_for_port
+
+REPO = Path(__file__).resolve().parent.parent
+VAR = REPO / "var"
+PYTHON = sys.executable
+log = logging.getLogger("devstack")
+
+
+class Stack:
+    """The infrastructure processes this run started (and so must stop)."""
+
+    def __init__(self) -> None:
+        self.env = os.environ.copy()
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.pgdata: Path | None = None
+
+    def provide_database(self, database: str) -> None:
+        if self.env.get("DATABASE_URL"):
+            return
+        self.pgdata = Path(self.env.get("EMBEDDED_PGDATA", VAR / "pgdata")).resolve()
+        self.env["DATABASE_URL"] = start_embedded_postgres(self.pgdata, database)
+        log.info("embedded PostgreSQL ready: %s", self.env["DATABASE_URL"])
+
+    def provide_redis(self) -> None:
+        if self.env.get("REDIS_URL"):
+            return
+        process, url = start_private_redis(VAR / "redis")
+        self.children.append(("redis", process))
+        self.env["REDIS_URL"] = url
+        log.info("private redis-server ready: %s", url)
+
+    def spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(args, cwd=REPO, env=self.env)
+        self.children.append((name, process))
+        return process
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([PYTHON, "manage.py", *args], cwd=REPO, env=self.env, check=True)
+
+    def stop(self) -> None:
+        for name, process in reversed(self.children):
+            if process.poll() is None:
+                log.info("stopping %s (pid %s)", name, process.pid)
+                process.terminate()
+        for _, process in self.children:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self.pgdata is not None:
+            stop_embedded_postgres(self.pgdata)
+
+
+def run_tests(stack: Stack, pytest_args: list[str]) -> int:
+    stack.provide_database("kgc")
+    stack.provide_redis()
+    return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=REPO, env=stack.env).returncode
+
+
+SANDBOX_PORTS = {"chatwoot": 3100, "twenty": 3200}
+DEMO_SANDBOX_TOKEN = "demo-sandbox-token"
+
+
+def start_sandboxes(stack: Stack) -> None:
+    """Start the Chatwoot and Twenty simulators and point the demo tenant at them."""
+    chatwoot_url = f"http://127.0.0.1:{SANDBOX_PORTS['chatwoot']}"
+    twenty_url = f"http://127.0.0.1:{SANDBOX_PORTS['twenty']}"
+    stack.spawn("chatwoot-sandbox", [
+        PYTHON, "-m", "sandboxes.chatwoot", "--port", str(SANDBOX_PORTS["chatwoot"]),
+        "--api-token", DEMO_SANDBOX_TOKEN, "--platform-token", DEMO_SANDBOX_TOKEN,
+    ])
+    stack.spawn("twenty-sandbox", [
+        PYTHON, "-m", "sandboxes.twenty", "--port", str(SANDBOX_PORTS["twenty"]),
+        "--api-key", DEMO_SANDBOX_TOKEN,
+    ])
+    for port in SANDBOX_PORTS.values():
+        wait_for_port(port, timeout=20)
+    stack.manage(
+        "configure_demo_integrations",
+        "--chatwoot-url", chatwoot_url,
+        "--twenty-url", twenty_url,
+        "--token", DEMO_SANDBOX_TOKEN,
+    )
+
+
+def run_product(stack: Stack, port: int) -> int:
+    stack.provide_database("kgc")
+    stack.provide_redis()
+    stack.env.setdefault("DEBUG", "true")
+    stack.manage("migrate", "--noinput")
+    stack.manage("collectstatic", "--noinput", "-v", "0")
+    stack.manage("seed_demo", "--if-empty")
+    stack.manage("ensure_demo_admin")
+    start_sandboxes(stack)
+    stack.spawn(
+        "web",
+        [PYTHON, "-m", "gunicorn", "kgc_erp.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
+         "--access-logfile", "-"],
+    )
+    stack.spawn("worker", [PYTHON, "-m", "celery", "-A", "kgc_erp", "worker", "-l", "info",
+                           "-c", "2"])
+    stack.spawn("beat", [PYTHON, "-m", "celery", "-A", "kgc_erp", "beat", "-l", "info"])
+    wait_for_port(port, timeout=30)
+    print(
+        f"\nKGC ERP is running:\n  admin:    http://127.0.0.1:{port}/admin/\n"
+        f"  API docs: http://127.0.0.1:{port}/api/docs/\nPress Ctrl-C to stop everything.\n",
+        flush=True,
+    )
+    while all(process.poll() is None for _, process in stack.children):
+        time.sleep(1)
+    return 1
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="[devstack] %(message)s")
+    parser = argparse.ArgumentParser(prog="devstack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="set up and run the product with demo data")
+    run.add_argument("--port", type=int, default=8000)
+    test = sub.add_parser("test", help="set up and run the test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+
+    stack = Stack()
+    # Ctrl-C and SIGTERM both end in the finally block, which stops every child.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        if args.command == "test":
+            return run_tests(stack, args.pytest_args)
+        return run_product(stack, args.port)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

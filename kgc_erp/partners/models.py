@@ -1,0 +1,81 @@
+"""Partners: the customers (private persons and businesses) of every counter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+
+from kgc_erp.tenants.models import Tenant
+
+from .phone import InvalidPhoneNumber, normalize_phone
+
+
+class Partner(models.Model):
+    class PaymentStatus(models.TextChoices):
+        GOOD = "good", _("Rendben")
+        LATE = "late", _("Késedelmes")
+        BLOCKED = "blocked", _("Letiltva")
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="partners", verbose_name=_("telephely")
+    )
+    name = models.CharField(_("név"), max_length=200)
+    phone = models.CharField(
+        _("telefonszám"), max_length=20, blank=True, help_text=_("E.164 formátumban tárolva.")
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    company = models.CharField(_("cégnév"), max_length=200, blank=True)
+    is_business = models.BooleanField(_("céges ügyfél"), default=False)
+    # Never leaves the ERP: no mapper of any plugin may read it.
+    tax_number = models.CharField(_("adószám"), max_length=20, blank=True)
+    payment_status = models.CharField(
+        _("fizetési státusz"),
+        max_length=10,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.GOOD,
+    )
+    marketing_consent = models.BooleanField(_("marketing hozzájárulás"), default=False)
+    is_active = models.BooleanField(_("aktív"), default=True)
+    created_at = models.DateTimeField(_("létrehozva"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("módosítva"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partnerek")
+        ordering = ("name", "id")
+        indexes = [
+            models.Index(fields=("phone",), name="partner_phone_idx"),
+            models.Index(fields=("email",), name="partner_email_idx"),
+            models.Index(fields=("tenant", "name"), name="partner_tenant_name_idx"),
+            # The admin's `icontains` search compiles to UPPER(col) LIKE '%...%'; these
+            # trigram indexes on the same expressions keep it fast at 100 000 partners.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="partner_name_trgm"),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="partner_email_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.phone:
+            try:
+                self.phone = normalize_phone(self.phone)
+            except InvalidPhoneNumber as exc:
+                raise ValidationError({"phone": str(exc)}) from exc
+        self.email = (self.email or "").strip().lower()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Code paths that skip full_clean() (services, imports) still store E.164.
+        if self.phone:
+            try:
+                self.phone = normalize_phone(self.phone)
+            except InvalidPhoneNumber as exc:
+                raise ValidationError({"phone": str(exc)}) from exc
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)

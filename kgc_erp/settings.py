@@ -1,0 +1,208 @@
+"""Settings for the KGC ERP, read from the environment (and an optional `.env`).
+
+Every key is documented in `.env.example`. Values given here are the defaults of the
+default (headquarters) tenant; plugin settings can be overridden per tenant in the
+database, and the database wins at run time.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Where `make run` / `make test` keep the embedded PostgreSQL cluster. Its server listens
+# only on a Unix socket inside this directory, so the default URL points at it.
+EMBEDDED_PGDATA = Path(env("EMBEDDED_PGDATA", default=str(BASE_DIR / "var" / "pgdata")))
+
+SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The public base URL of this ERP, used when we register webhooks in outside systems.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
+CORE_APPS = [
+    "kgc_erp.tenants",
+    "kgc_erp.numbering",
+    "kgc_erp.partners",
+    "kgc_erp.rentals",
+    "kgc_erp.service",
+    "kgc_erp.sales",
+]
+# Optional integration apps. The ERP works unchanged when any of them is left out.
+PLUGIN_APPS = env.list(
+    "KGC_PLUGIN_APPS",
+    default=[
+        "apps.plugin_manager",
+        "apps.support_plugin",
+        "apps.crm_plugin",
+    ],
+)
+
+INSTALLED_APPS = [
+    "unfold",
+    "unfold.contrib.filters",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "drf_spectacular",
+    "django_celery_beat",
+    *CORE_APPS,
+    *PLUGIN_APPS,
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kgc_erp.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "kgc_erp.wsgi.application"
+
+DATABASES = {
+    "default": env.db(
+        "DATABASE_URL",
+        default=f"postgres://postgres@/kgc?host={EMBEDDED_PGDATA}",
+    )
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "hu"
+LANGUAGES = [("hu", "Magyar"), ("en", "English")]
+TIME_ZONE = "Europe/Budapest"
+USE_I18N = True
+USE_TZ = True
+
+# Phone numbers without a country code are read as Hungarian ones.
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="HU")
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+# Celery: Redis broker, database beat scheduler. Deliveries are acknowledged late so a
+# killed worker hands its task back to the broker; the outbox sweeper covers the rest.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Publishing must fail fast when the broker is down: the outbox row is already committed
+# and the beat sweeper will enqueue it later, so blocking the request would gain nothing.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+}
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="kgc"),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
+}
+
+EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="KGC <noreply@kgc.example>")
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KGC ERP API",
+    "DESCRIPTION": "Read-only ERP API for the support bot and agents.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Integration settings (defaults of the default tenant; see .env.example) -----------
+SUPPORT_MODULE_ENABLED = env.bool("SUPPORT_MODULE_ENABLED", default=False)
+CHATWOOT_API_URL = env("CHATWOOT_API_URL", default="")
+CHATWOOT_API_KEY = env("CHATWOOT_API_KEY", default="")
+CHATWOOT_ACCOUNT_ID = env("CHATWOOT_ACCOUNT_ID", default="")
+CHATWOOT_INBOX_ID = env("CHATWOOT_INBOX_ID", default="")
+CHATWOOT_PLATFORM_API_KEY = env("CHATWOOT_PLATFORM_API_KEY", default="")
+CHATWOOT_WEBHOOK_SECRET = env("CHATWOOT_WEBHOOK_SECRET", default="")
+SUPPORT_WEBHOOK_SECRET = env("SUPPORT_WEBHOOK_SECRET", default="")
+GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
+
+CRM_MODULE_ENABLED = env.bool("CRM_MODULE_ENABLED", default=False)
+CRM_API_URL = env("CRM_API_URL", default="")
+CRM_API_KEY = env("CRM_API_KEY", default="")
+CRM_WEBHOOK_SECRET = env("CRM_WEBHOOK_SECRET", default="")
+CRM_RATE_LIMIT_PER_MINUTE = env.int("CRM_RATE_LIMIT_PER_MINUTE", default=100)
+
+# Key for encrypting plugin secrets at rest (Fernet). Derived from SECRET_KEY when empty.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+UNFOLD = {
+    "SITE_TITLE": "KGC ERP",
+    "SITE_HEADER": "KGC ERP",
+    "SHOW_HISTORY": True,
+}

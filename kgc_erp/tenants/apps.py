@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TenantsConfig(AppConfig):
+    name = "kgc_erp.tenants"
+    label = "tenants"
+    verbose_name = "Telephelyek"
