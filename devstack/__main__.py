@@ -73,7 +73,9 @@ class Stack:
 def run_tests(stack: Stack, pytest_args: list[str]) -> int:
     stack.provide_database("kgc")
     stack.provide_redis()
-    return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=REPO, env=stack.env).returncode
+    return subprocess.run(
+        [PYTHON, "-m", "pytest", *pytest_args], cwd=REPO, env=stack.env
+    ).returncode
 
 
 SANDBOX_PORTS = {"chatwoot": 3100, "twenty": 3200}
@@ -84,21 +86,42 @@ def start_sandboxes(stack: Stack) -> None:
     """Start the Chatwoot and Twenty simulators and point the demo tenant at them."""
     chatwoot_url = f"http://127.0.0.1:{SANDBOX_PORTS['chatwoot']}"
     twenty_url = f"http://127.0.0.1:{SANDBOX_PORTS['twenty']}"
-    stack.spawn("chatwoot-sandbox", [
-        PYTHON, "-m", "sandboxes.chatwoot", "--port", str(SANDBOX_PORTS["chatwoot"]),
-        "--api-token", DEMO_SANDBOX_TOKEN, "--platform-token", DEMO_SANDBOX_TOKEN,
-    ])
-    stack.spawn("twenty-sandbox", [
-        PYTHON, "-m", "sandboxes.twenty", "--port", str(SANDBOX_PORTS["twenty"]),
-        "--api-key", DEMO_SANDBOX_TOKEN,
-    ])
+    stack.spawn(
+        "chatwoot-sandbox",
+        [
+            PYTHON,
+            "-m",
+            "sandboxes.chatwoot",
+            "--port",
+            str(SANDBOX_PORTS["chatwoot"]),
+            "--api-token",
+            DEMO_SANDBOX_TOKEN,
+            "--platform-token",
+            DEMO_SANDBOX_TOKEN,
+        ],
+    )
+    stack.spawn(
+        "twenty-sandbox",
+        [
+            PYTHON,
+            "-m",
+            "sandboxes.twenty",
+            "--port",
+            str(SANDBOX_PORTS["twenty"]),
+            "--api-key",
+            DEMO_SANDBOX_TOKEN,
+        ],
+    )
     for port in SANDBOX_PORTS.values():
         wait_for_port(port, timeout=20)
     stack.manage(
         "configure_demo_integrations",
-        "--chatwoot-url", chatwoot_url,
-        "--twenty-url", twenty_url,
-        "--token", DEMO_SANDBOX_TOKEN,
+        "--chatwoot-url",
+        chatwoot_url,
+        "--twenty-url",
+        twenty_url,
+        "--token",
+        DEMO_SANDBOX_TOKEN,
     )
 
 
@@ -113,11 +136,22 @@ def run_product(stack: Stack, port: int) -> int:
     start_sandboxes(stack)
     stack.spawn(
         "web",
-        [PYTHON, "-m", "gunicorn", "kgc_erp.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
-         "--access-logfile", "-"],
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "kgc_erp.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--access-logfile",
+            "-",
+        ],
     )
-    stack.spawn("worker", [PYTHON, "-m", "celery", "-A", "kgc_erp", "worker", "-l", "info",
-                           "-c", "2"])
+    stack.spawn(
+        "worker", [PYTHON, "-m", "celery", "-A", "kgc_erp", "worker", "-l", "info", "-c", "2"]
+    )
     stack.spawn("beat", [PYTHON, "-m", "celery", "-A", "kgc_erp", "beat", "-l", "info"])
     wait_for_port(port, timeout=30)
     print(

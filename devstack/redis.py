@@ -33,18 +33,25 @@ def redis_server_binary() -> str:
     return found
 
 
-def start_private_redis(workdir: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+def start_private_redis(
+    workdir: Path, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start redis-server on 127.0.0.1 (no persistence); returns the process and its URL."""
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [
             redis_server_binary(),
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(workdir),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

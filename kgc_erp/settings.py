@@ -32,13 +32,16 @@ CORE_APPS = [
     "kgc_erp.rentals",
     "kgc_erp.service",
     "kgc_erp.sales",
+    "kgc_erp.demo",
 ]
 # Optional integration apps. The ERP works unchanged when any of them is left out.
 PLUGIN_APPS = env.list(
     "KGC_PLUGIN_APPS",
     default=[
         "apps.plugin_manager",
+        "apps.plugin_manager.eventbus",
         "apps.support_plugin",
+        "apps.support_plugin.bot_api",
         "apps.crm_plugin",
     ],
 )
@@ -99,6 +102,8 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Lets several test runs share one server without sharing a test database.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -61,21 +61,20 @@ class Partner(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        super().clean()
-        if self.phone:
-            try:
-                self.phone = normalize_phone(self.phone)
-            except InvalidPhoneNumber as exc:
-                raise ValidationError({"phone": str(exc)}) from exc
-        self.email = (self.email or "").strip().lower()
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Code paths that skip full_clean() (services, imports) still store E.164.
+        self.normalise_contact_fields()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.normalise_contact_fields()
+
+    def normalise_contact_fields(self) -> None:
+        """Phone to E.164 (a field error when invalid), e-mail trimmed and lower-cased."""
         if self.phone:
             try:
                 self.phone = normalize_phone(self.phone)
             except InvalidPhoneNumber as exc:
                 raise ValidationError({"phone": str(exc)}) from exc
         self.email = (self.email or "").strip().lower()
-        super().save(*args, **kwargs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,7 +13,7 @@ from kgc_erp.partners.models import Partner
 from kgc_erp.state_machine import InvalidTransition, ensure_transition
 
 from .models import Rental
-from .signals import rental_completed, rental_late, rental_started
+from .signals import rental_completed, rental_due_tomorrow, rental_late, rental_started
 
 Status = Rental.Status
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -91,5 +91,19 @@ def mark_overdue_rentals(today: date | None = None) -> int:
             mark_rental_late(Rental(pk=rental_id), today=today)
         except InvalidTransition:
             continue  # returned meanwhile
+        count += 1
+    return count
+
+
+def announce_rentals_due_tomorrow(today: date | None = None) -> int:
+    """Send `rental_due_tomorrow` for every active rental due tomorrow; returns the count.
+
+    Each announcement runs in its own transaction so a receiver's outbox row commits with it.
+    """
+    tomorrow = (today or timezone.localdate()) + timedelta(days=1)
+    count = 0
+    for rental in Rental.objects.filter(status=Status.ACTIVE, end_date=tomorrow).iterator():
+        with transaction.atomic():
+            rental_due_tomorrow.send(sender=Rental, rental=rental)
         count += 1
     return count

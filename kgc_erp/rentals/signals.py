@@ -9,3 +9,5 @@ from django.dispatch import Signal
 rental_started = Signal()
 rental_completed = Signal()
 rental_late = Signal()
+# Sent once a day (by the beat task) for each open rental due tomorrow: a reminder hook.
+rental_due_tomorrow = Signal()

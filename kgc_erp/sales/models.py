@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -92,7 +94,13 @@ class OrderLine(models.Model):
         Product, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("termék")
     )
     quantity = models.PositiveIntegerField(_("mennyiség"), default=1)
-    unit_price = models.DecimalField(_("egységár (Ft)"), max_digits=12, decimal_places=0)
+    unit_price = models.DecimalField(
+        _("egységár (Ft)"),
+        max_digits=12,
+        decimal_places=0,
+        blank=True,
+        help_text=_("Üresen hagyva a termék aktuális ára."),
+    )
 
     class Meta:
         verbose_name = _("rendelési tétel")
@@ -100,6 +108,11 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.unit_price is None:
+            self.unit_price = self.product.price
+        super().save(*args, **kwargs)
 
     @property
     def line_total(self) -> int:

@@ -26,9 +26,7 @@ LABELS = dict(Status.choices)
 
 
 @transaction.atomic
-def place_order(
-    order: Order, lines: Iterable[tuple[Product, int]] = ()
-) -> Order:
+def place_order(order: Order, lines: Iterable[tuple[Product, int]] = ()) -> Order:
     """Save a new customer order with its lines at the current prices."""
     order.tenant_id = order.partner.tenant_id
     order.order_date = order.order_date or timezone.localdate()

@@ -38,7 +38,9 @@ def open_worklog(worklog: Worklog, author: AbstractBaseUser | None = None) -> Wo
     worklog.status = Status.RECEIVED
     worklog.number = allocate_number(WORKLOG_PREFIX, timezone.localdate())
     worklog.save()
-    add_timeline_entry(worklog, f"Munkalap felvéve ({worklog.get_source_display()}).", author=author)
+    add_timeline_entry(
+        worklog, f"Munkalap felvéve ({worklog.get_source_display()}).", author=author
+    )
     return worklog
 
 

@@ -16,9 +16,7 @@ def tenant_of_user(user: AbstractBaseUser | AnonymousUser) -> Tenant | None:
     """The tenant the user is restricted to, or None when the user sees all tenants."""
     if not user.is_authenticated or getattr(user, "is_superuser", False):
         return None
-    membership = (
-        StaffMembership.objects.select_related("tenant").filter(user_id=user.pk).first()
-    )
+    membership = StaffMembership.objects.select_related("tenant").filter(user_id=user.pk).first()
     return membership.tenant if membership else None
 
 

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from unfold.admin import ModelAdmin, TabularInline
+
+from kgc_erp.rentals.models import Rental
+from kgc_erp.sales.models import Order
+from kgc_erp.service.models import Worklog
+from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
+
+from .models import Partner
+from .phone import InvalidPhoneNumber, looks_like_phone, normalize_phone
+from .services import erase_partner
+
+
+class _ReadOnlyHistoryInline(TabularInline):
+    """A partner's history is shown here; it is created and changed on its own pages."""
+
+    extra = 0
+    show_change_link = True
+    can_delete = False
+    max_num = 0
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return list(self.fields or ())
+
+
+class RentalInline(_ReadOnlyHistoryInline):
+    model = Rental
+    fields = ("number", "machine", "start_date", "end_date", "status", "total_cost")
+
+
+class WorklogInline(_ReadOnlyHistoryInline):
+    model = Worklog
+    fields = ("number", "machine_type", "status", "quote_amount", "estimated_completion")
+
+
+class OrderInline(_ReadOnlyHistoryInline):
+    model = Order
+    fields = ("number", "order_date", "status", "estimated_arrival", "total_amount")
+
+
+@admin.register(Partner)
+class PartnerAdmin(TenantScopedAdminMixin, ModelAdmin):
+    list_display = ("name", "phone", "email", "company", "payment_status", "tenant", "is_active")
+    list_filter = ("payment_status", "is_business", "is_active", "tenant")
+    search_fields = ("name", "email", "company")
+    search_help_text = "Keresés név, telefonszám vagy e-mail szerint."
+    # The exact COUNT(*) of a filtered 100 000-row table is wasted work on every search.
+    show_full_result_count = False
+    list_per_page = 50
+    inlines = (RentalInline, WorklogInline, OrderInline)
+    readonly_fields = ("created_at", "updated_at")
+    actions = ("erase_selected",)
+    fieldsets = (
+        (None, {"fields": ("tenant", "name", "phone", "email")}),
+        ("Cég", {"fields": ("is_business", "company", "tax_number")}),
+        ("Státusz", {"fields": ("payment_status", "marketing_consent", "is_active")}),
+        ("Rendszer", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Partner], search_term: str
+    ) -> tuple[QuerySet[Partner], bool]:
+        term = search_term.strip()
+        if term and looks_like_phone(term):
+            try:
+                # Any notation (06 30 ..., +36 30 ...) hits the phone index exactly.
+                return queryset.filter(phone=normalize_phone(term)), False
+            except InvalidPhoneNumber:
+                # A partial number: match the digits inside the stored E.164 value.
+                digits = "".join(ch for ch in term if ch.isdigit()).lstrip("0")
+                return queryset.filter(phone__contains=digits), False
+        return super().get_search_results(request, queryset, term)
+
+    @admin.action(description="GDPR törlés (személyes adatok anonimizálása)")
+    def erase_selected(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
+        erased = 0
+        for partner in queryset:
+            erase_partner(partner)
+            erased += 1
+        self.message_user(request, f"{erased} partner személyes adatai törölve.", messages.SUCCESS)
