@@ -56,6 +56,7 @@ class Partner(models.Model):
             # trigram indexes on the same expressions keep it fast at 100 000 partners.
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="partner_name_trgm"),
             GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="partner_email_trgm"),
+            GinIndex(OpClass(Upper("company"), name="gin_trgm_ops"), name="partner_company_trgm"),
         ]
 
     def __str__(self) -> str:
