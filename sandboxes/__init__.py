@@ -1,0 +1,1 @@
+"""Sandbox servers: stateful, strict simulators of the external systems KGC integrates with."""
