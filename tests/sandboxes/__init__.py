@@ -1,0 +1,1 @@
+"""Tests for the sandbox servers (real HTTP against running simulators)."""
