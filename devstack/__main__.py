@@ -56,6 +56,13 @@ class Stack:
     def manage(self, *args: str) -> None:
         subprocess.run([PYTHON, "manage.py", *args], cwd=REPO, env=self.env, check=True)
 
+    def management_commands(self) -> set[str]:
+        listing = subprocess.run(
+            [PYTHON, "manage.py", "help", "--commands"],
+            cwd=REPO, env=self.env, check=True, capture_output=True, text=True,
+        )
+        return set(listing.stdout.split())
+
     def stop(self) -> None:
         for name, process in reversed(self.children):
             if process.poll() is None:
@@ -114,15 +121,17 @@ def start_sandboxes(stack: Stack) -> None:
     )
     for port in SANDBOX_PORTS.values():
         wait_for_port(port, timeout=20)
-    stack.manage(
-        "configure_demo_integrations",
-        "--chatwoot-url",
-        chatwoot_url,
-        "--twenty-url",
-        twenty_url,
-        "--token",
-        DEMO_SANDBOX_TOKEN,
-    )
+    available = stack.management_commands()
+    if "support_connect_chatwoot" in available:
+        stack.manage(
+            "support_connect_chatwoot", "--api-url", chatwoot_url, "--api-token", DEMO_SANDBOX_TOKEN,
+            "--platform-token", DEMO_SANDBOX_TOKEN, "--account-id", "1", "--enable",
+        )
+    if "crm_connect_twenty" in available:
+        stack.manage(
+            "crm_connect_twenty", "--api-url", twenty_url, "--api-key", DEMO_SANDBOX_TOKEN,
+            "--enable",
+        )
 
 
 def run_product(stack: Stack, port: int) -> int:
@@ -181,6 +190,8 @@ def main() -> int:
     stack = Stack()
     # Ctrl-C and SIGTERM both end in the finally block, which stops every child.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # Even when started from a shell that ignores SIGINT (background jobs), Ctrl-C stops us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if args.command == "test":
             return run_tests(stack, [*args.pytest_args, *extra])
