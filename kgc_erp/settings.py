@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served locally for /api/docs/
     "django_celery_beat",
     *CORE_APPS,
     *PLUGIN_APPS,
@@ -197,6 +198,33 @@ CRM_RATE_LIMIT_PER_MINUTE = env.int("CRM_RATE_LIMIT_PER_MINUTE", default=100)
 
 # Key for encrypting plugin secrets at rest (Fernet). Derived from SECRET_KEY when empty.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+# Plugin health checks (every 5 minutes from beat) give up after this many seconds -> DOWN.
+PLUGIN_HEALTH_CHECK_TIMEOUT = env.float("PLUGIN_HEALTH_CHECK_TIMEOUT", default=10.0)
+
+# --- Event bus (apps.plugin_manager.eventbus): outbox deliveries and webhook inbox -----
+# A delivery is tried at most this many times before it goes "dead" (kept for the admin).
+EVENTBUS_MAX_ATTEMPTS = env.int("EVENTBUS_MAX_ATTEMPTS", default=12)
+# Capped exponential backoff with jitter: base * 2**(attempt-1), at most the cap.
+EVENTBUS_BACKOFF_BASE_SECONDS = env.float("EVENTBUS_BACKOFF_BASE_SECONDS", default=10.0)
+EVENTBUS_BACKOFF_MAX_SECONDS = env.float("EVENTBUS_BACKOFF_MAX_SECONDS", default=3600.0)
+# How long a worker owns a claimed delivery; a killed worker's claim expires after it.
+# Must exceed the longest handler call (the outbound webhook timeout is far below it).
+EVENTBUS_LEASE_SECONDS = env.float("EVENTBUS_LEASE_SECONDS", default=300.0)
+# While a plugin's health is DOWN its deliveries wait this long between checks.
+EVENTBUS_CIRCUIT_OPEN_DELAY_SECONDS = env.float("EVENTBUS_CIRCUIT_OPEN_DELAY_SECONDS", default=60.0)
+# Due rows not picked up within this long are re-enqueued by the every-minute sweeper.
+EVENTBUS_SWEEP_GRACE_SECONDS = env.float("EVENTBUS_SWEEP_GRACE_SECONDS", default=60.0)
+# Succeeded deliveries (and their events) are pruned after this many days; dead ones stay.
+EVENTBUS_SUCCEEDED_RETENTION_DAYS = env.float("EVENTBUS_SUCCEEDED_RETENTION_DAYS", default=7)
+# Processed / ignored / refused inbound webhooks are pruned after this many days.
+EVENTBUS_INBOX_RETENTION_DAYS = env.float("EVENTBUS_INBOX_RETENTION_DAYS", default=30)
+EVENTBUS_INBOX_MAX_BODY_BYTES = env.int("EVENTBUS_INBOX_MAX_BODY_BYTES", default=1024 * 1024)
+EVENTBUS_INBOX_TIMESTAMP_TOLERANCE_SECONDS = env.float(
+    "EVENTBUS_INBOX_TIMESTAMP_TOLERANCE_SECONDS", default=300.0
+)
+# Outbound webhooks: per-request timeout, and how long a rotated-out secret still signs.
+EVENTBUS_WEBHOOK_TIMEOUT_SECONDS = env.float("EVENTBUS_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+EVENTBUS_WEBHOOK_SECRET_GRACE_HOURS = env.float("EVENTBUS_WEBHOOK_SECRET_GRACE_HOURS", default=24.0)
 
 LOGGING = {
     "version": 1,
@@ -210,4 +238,6 @@ UNFOLD = {
     "SITE_TITLE": "KGC ERP",
     "SITE_HEADER": "KGC ERP",
     "SHOW_HISTORY": True,
+    # Header label on every admin page while an enabled plugin's health check says DOWN.
+    "ENVIRONMENT": "apps.plugin_manager.banner.environment_badge",
 }

@@ -83,6 +83,19 @@ class PluginAppConfig(AppConfig):
     webhook_sources: Mapping[str, str] = {}
     # URLconfs mounted by the root URLconf: (("prefix/", "dotted.urls"), ...).
     mounted_urls: Sequence[tuple[str, str]] = ()
+    # Event types this plugin emits into the outbox itself (e.g. "chatwoot.conversation_created"
+    # is already a core-known type; new ones go here so other plugins may subscribe).
+    emits: Sequence[str] = ()
+
+    # Plugin apps import this base class into their apps.py, which would give Django two
+    # AppConfig candidates there and make it silently fall back to a plain AppConfig. The
+    # base opts out of auto-selection and every subclass opts in (unless it says otherwise).
+    default = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "default" not in cls.__dict__:
+            cls.default = True
 
     def ready(self) -> None:
         super().ready()

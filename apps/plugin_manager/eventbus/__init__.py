@@ -1,0 +1,1 @@
+"""Event bus: transactional outbox, deliveries, webhook inbox, outbound webhooks, external refs."""

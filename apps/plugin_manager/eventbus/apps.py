@@ -1,0 +1,19 @@
+"""AppConfig of the event bus: connects the core-signal receivers and mounts the inbox."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class EventBusConfig(AppConfig):
+    name = "apps.plugin_manager.eventbus"
+    label = "eventbus"
+    verbose_name = "Eseménybusz"
+    default_auto_field = "django.db.models.BigAutoField"
+    # The root URLconf mounts these for every installed app (see kgc_erp/urls.py).
+    mounted_urls = (("webhooks/", "apps.plugin_manager.eventbus.urls"),)
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

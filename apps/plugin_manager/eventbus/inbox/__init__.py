@@ -1,0 +1,1 @@
+"""The inbound webhook inbox: source contract, registry, endpoint and processing."""

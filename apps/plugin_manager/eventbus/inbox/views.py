@@ -1,0 +1,222 @@
+"""The inbound webhook endpoint: ``POST /webhooks/<source>/[<tenant_slug>/]``.
+
+Verify, store, acknowledge; never process here (see sources.py for the exact order and
+status codes). Nothing answers 500: an unavailable database answers 503 so the sender
+retries, and every refusal is logged with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from kgc_erp.tenants.models import Tenant
+
+from .. import conf
+from ..enqueue import enqueue_inbound
+from ..models import InboundDelivery
+from ..signatures import Verification
+from .registry import get_source
+from .sources import InboundSource
+
+logger = logging.getLogger("kgc.eventbus.inbox")
+
+Status = InboundDelivery.Status
+REFUSED_BODY_KEEP_BYTES = 4096
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _response(http_status: int, **body: object) -> JsonResponse:
+    return JsonResponse(body, status=http_status)
+
+
+def _kept_headers(source: InboundSource, headers: Mapping[str, str]) -> dict[str, str]:
+    return {name: headers[name] for name in source.stored_headers if name in headers}
+
+
+def _resolve_tenant(source: InboundSource, tenant_slug: str | None) -> Tenant | None:
+    if source.tenant_scoped != (tenant_slug is not None):
+        raise Refusal(404, "tenant_scope_mismatch")
+    if tenant_slug is None:
+        return None
+    tenant = Tenant.objects.filter(slug=tenant_slug, is_active=True).first()
+    if tenant is None:
+        raise Refusal(404, "unknown_tenant")
+    return tenant
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    limit = conf.inbox_max_body_bytes()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise Refusal(400, "bad_content_length") from None
+    if declared > limit:
+        raise Refusal(413, "body_too_large")
+    raw = request.read(limit + 1)
+    if len(raw) > limit:
+        raise Refusal(413, "body_too_large")
+    return raw
+
+
+def _verify(
+    source: InboundSource, tenant: Tenant | None, request: HttpRequest, raw: bytes
+) -> Verification:
+    secret = source.secret_for(tenant)
+    if not secret:
+        raise Refusal(401, "no_secret_configured")
+    try:
+        verification = source.verify(request.headers, raw, secret, timezone.now())
+    except Exception:  # a verifier bug must refuse, not crash
+        logger.exception("eventbus.inbox.verifier-error source=%s", source.name)
+        raise Refusal(401, "verifier_error") from None
+    if not verification.ok:
+        raise Refusal(401, verification.reason)
+    return verification
+
+
+def _parse(raw: bytes) -> dict:
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Refusal(400, "malformed_json") from None
+    if not isinstance(payload, dict):
+        raise Refusal(400, "json_not_an_object")
+    return payload
+
+
+def _store_refusal(
+    source: InboundSource,
+    tenant: Tenant | None,
+    request: HttpRequest,
+    raw: bytes,
+    refusal: Refusal,
+    verification: Verification | None,
+) -> None:
+    try:
+        InboundDelivery.objects.create(
+            source=source.name,
+            tenant=tenant,
+            delivery_id=(verification.delivery_id or "")[:200] if verification else "",
+            dedupe_key="sha256:" + hashlib.sha256(raw).hexdigest(),
+            headers=_kept_headers(source, request.headers),
+            raw_body=raw[:REFUSED_BODY_KEEP_BYTES],
+            body_size=len(raw),
+            verification=refusal.reason[:40],
+            signed_at=verification.timestamp if verification else None,
+            status=Status.REFUSED,
+            response_status=refusal.status,
+        )
+    except DatabaseError:
+        logger.warning("eventbus.inbox.refusal-not-stored source=%s", source.name, exc_info=True)
+
+
+def _accept(
+    source: InboundSource,
+    tenant: Tenant | None,
+    request: HttpRequest,
+    raw: bytes,
+    verification: Verification,
+    event_type: str,
+) -> InboundDelivery:
+    if verification.delivery_id:
+        dedupe_key = "id:" + verification.delivery_id[:190]
+    else:
+        dedupe_key = "sha256:" + hashlib.sha256(raw).hexdigest()
+    handled = event_type in source.handlers
+    delivery = InboundDelivery(
+        source=source.name,
+        tenant=tenant,
+        delivery_id=(verification.delivery_id or "")[:200],
+        dedupe_key=dedupe_key,
+        event_type=event_type[:100],
+        headers=_kept_headers(source, request.headers),
+        raw_body=raw,
+        body_size=len(raw),
+        verification=verification.reason,
+        signed_at=verification.timestamp,
+        status=Status.RECEIVED if handled else Status.IGNORED,
+        response_status=200,
+    )
+    if not handled:
+        delivery.processed_at = timezone.now()
+    try:
+        with transaction.atomic():
+            delivery.save()
+            if handled:
+                transaction.on_commit(lambda: enqueue_inbound([delivery.pk]))
+    except IntegrityError:
+        raise Refusal(401, "replayed") from None
+    return delivery
+
+
+def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) -> JsonResponse:
+    source = get_source(source_name)
+    if source is None:
+        logger.info("eventbus.inbox.unknown-source source=%s", source_name)
+        return _response(404, error="unknown_source")
+    if request.method != "POST":
+        return _response(405, error="method_not_allowed")
+    verification: Verification | None = None
+    tenant: Tenant | None = None
+    raw = b""
+    try:
+        tenant = _resolve_tenant(source, tenant_slug)
+        from apps.plugin_manager import runtime
+
+        if not runtime.is_enabled(source.plugin_id, tenant.pk if tenant else None):
+            raise Refusal(404, "source_disabled")
+        raw = _read_body(request)
+        verification = _verify(source, tenant, request, raw)
+        payload = _parse(raw)
+        try:
+            event_type = source.event_type(payload)
+        except (KeyError, TypeError, ValueError):
+            raise Refusal(400, "missing_event_type") from None
+        reason = source.check_tenant(tenant, payload)
+        if reason:
+            raise Refusal(403, reason)
+        delivery = _accept(source, tenant, request, raw, verification, event_type)
+    except Refusal as refusal:
+        logger.warning(
+            "eventbus.inbox.refused source=%s tenant=%s status=%s reason=%s",
+            source.name,
+            tenant_slug or "-",
+            refusal.status,
+            refusal.reason,
+        )
+        if refusal.status in (400, 401, 403):
+            _store_refusal(source, tenant, request, raw, refusal, verification)
+        return _response(refusal.status, error=refusal.reason)
+    if delivery.status == Status.IGNORED:
+        logger.info("eventbus.inbox.ignored source=%s event=%s id=%s", source.name,
+                    delivery.event_type, delivery.pk)
+        return _response(200, status="ignored")
+    return _response(200, status="accepted")
+
+
+@csrf_exempt
+def receive_webhook(
+    request: HttpRequest, source: str, tenant_slug: str | None = None
+) -> JsonResponse:
+    try:
+        return _receive(request, source, tenant_slug)
+    except DatabaseError:
+        logger.exception("eventbus.inbox.database-unavailable source=%s", source)
+        return _response(503, error="temporarily_unavailable")
+    except Exception:  # the last line of "never a 500": the sender retries a 503
+        logger.exception("eventbus.inbox.unexpected-error source=%s", source)
+        return _response(503, error="temporarily_unavailable")

@@ -1,0 +1,77 @@
+"""Calling the subscriber of one delivery: a plugin handler or an outbound webhook.
+
+Decides, at delivery time, whether the call may happen at all: a plugin that was switched
+off (or removed, or no longer subscribes) gets no call and the delivery is skipped; a
+plugin whose circuit is open (health DOWN) keeps the delivery queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+from django.utils.module_loading import import_string
+
+from .context import DeliveryContext
+from .models import Event, WebhookSubscription
+from .outbound_webhooks import send_webhook
+from .subscribers import is_webhook_subscriber, webhook_subscription_id
+
+
+class SkipDelivery(Exception):
+    """The subscriber must not be called any more (disabled, removed, unsubscribed)."""
+
+
+class PostponeDelivery(Exception):
+    """The subscriber cannot be called now (circuit open); try later without an attempt."""
+
+
+@cache
+def _handler(dotted_path: str) -> Callable[[DeliveryContext], object]:
+    return import_string(dotted_path)
+
+
+def _call_webhook(subscriber: str, event: Event) -> int:
+    subscription_id = webhook_subscription_id(subscriber)
+    subscription = (
+        WebhookSubscription.objects.filter(pk=subscription_id).first()
+        if subscription_id is not None
+        else None
+    )
+    if subscription is None or not subscription.is_active:
+        raise SkipDelivery("a webhook feliratkozás törölve vagy kikapcsolva")
+    return send_webhook(subscription, event, event.tenant.slug)
+
+
+def _call_plugin(plugin_id: str, event: Event, attempt: int, delivery_id: int) -> None:
+    from apps.plugin_manager import runtime
+
+    tenant_id = event.tenant_id
+    if not runtime.is_enabled(plugin_id, tenant_id):
+        raise SkipDelivery("a bővítmény ki van kapcsolva vagy nincs telepítve")
+    handler_path = runtime.get_plugin(plugin_id).subscriptions.get(event.type)
+    if not handler_path:
+        raise SkipDelivery("a bővítmény már nem iratkozik fel erre az eseményre")
+    if runtime.is_circuit_open(plugin_id, tenant_id):
+        raise PostponeDelivery("a bővítmény nem elérhető (áramkör nyitva)")
+    context = DeliveryContext(
+        event=event,
+        plugin_id=plugin_id,
+        tenant=event.tenant,
+        settings=runtime.get_plugin_settings(plugin_id, tenant_id),
+        attempt=attempt,
+        delivery_id=delivery_id,
+    )
+    _handler(handler_path)(context)
+
+
+def invoke_subscriber(subscriber: str, event: Event, attempt: int, delivery_id: int) -> int | None:
+    """Run the subscriber; returns an HTTP status when there is one. Raises DeliveryError,
+    SkipDelivery, PostponeDelivery, or whatever the handler raised."""
+    if is_webhook_subscriber(subscriber):
+        return _call_webhook(subscriber, event)
+    _call_plugin(subscriber, event, attempt, delivery_id)
+    return None
+
+
+__all__ = ("PostponeDelivery", "SkipDelivery", "invoke_subscriber")

@@ -1,0 +1,225 @@
+"""HMAC signatures of webhooks: Chatwoot's and Twenty's (inbound) and KGC's own (outbound).
+
+All checks run on the raw request body, compare in constant time and enforce a timestamp
+window (default 5 minutes, either direction) so a captured request cannot be replayed
+later. The formats, as the real systems send them (shared/contracts/*/NOTES.md):
+
+- Chatwoot: ``X-Chatwoot-Signature: sha256=<hex HMAC-SHA256(secret, "<ts>.<body>")>``,
+  ``X-Chatwoot-Timestamp`` in unix seconds, delivery id in ``X-Chatwoot-Delivery``.
+- Twenty: ``X-Twenty-Webhook-Signature: <hex HMAC-SHA256(secret, "<ts>:<body>")>``,
+  ``X-Twenty-Webhook-Timestamp`` in unix milliseconds, delivery id in
+  ``X-Twenty-Webhook-Nonce`` (not signed, used only to recognise replays).
+- KGC: ``X-KGC-Signature: sha256=<hex HMAC-SHA256(secret, "<ts>.<body>")>``,
+  ``X-KGC-Timestamp`` in unix seconds, ``X-KGC-Event-Id``. During a secret rotation's grace
+  period the header carries one signature per valid secret, comma-separated
+  (``sha256=<new>,sha256=<old>``); a receiver accepts the request if any one matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from . import conf
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    # "ok", or why it failed: no_secret, missing_signature, missing_timestamp,
+    # malformed_timestamp, bad_signature, stale_timestamp.
+    reason: str
+    delivery_id: str | None = None
+    timestamp: datetime | None = None
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name, case-insensitively (works for plain dicts and request.headers)."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    for key, candidate in headers.items():
+        if key.lower() == lowered:
+            return candidate
+    return None
+
+
+def _hmac_hex(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def _equal(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8"))
+
+
+def _check(
+    *,
+    secret: str,
+    signatures: Iterable[str],
+    expected: str,
+    timestamp: datetime,
+    now: datetime,
+    tolerance: timedelta | None,
+    delivery_id: str | None,
+) -> Verification:
+    # Signature first, so a forged request is reported as forged even when it is also old.
+    if not any(_equal(candidate, expected) for candidate in signatures):
+        return Verification(False, "bad_signature", delivery_id, timestamp)
+    window = tolerance if tolerance is not None else conf.inbox_timestamp_tolerance()
+    if abs(now - timestamp) > window:
+        return Verification(False, "stale_timestamp", delivery_id, timestamp)
+    return Verification(True, "ok", delivery_id, timestamp)
+
+
+def _parse_timestamp(raw: str | None, *, milliseconds: bool) -> datetime | str:
+    if raw is None or not raw.strip():
+        return "missing_timestamp"
+    raw = raw.strip()
+    if not raw.isdigit() or len(raw) > 16:
+        return "malformed_timestamp"
+    value = int(raw) / 1000 if milliseconds else int(raw)
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return "malformed_timestamp"
+
+
+def _verify_hmac(
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    secret: str,
+    now: datetime,
+    tolerance: timedelta | None,
+    *,
+    signature_header: str,
+    timestamp_header: str,
+    delivery_header: str,
+    separator: bytes,
+    prefix: str,
+    milliseconds: bool,
+) -> Verification:
+    delivery_id = header(headers, delivery_header) or None
+    if not secret:
+        return Verification(False, "no_secret", delivery_id)
+    signature = header(headers, signature_header)
+    if not signature or not signature.strip():
+        return Verification(False, "missing_signature", delivery_id)
+    raw_ts = header(headers, timestamp_header)
+    timestamp = _parse_timestamp(raw_ts, milliseconds=milliseconds)
+    if isinstance(timestamp, str):
+        return Verification(False, timestamp, delivery_id)
+    assert raw_ts is not None
+    expected = prefix + _hmac_hex(secret, raw_ts.strip().encode("ascii") + separator + raw_body)
+    return _check(
+        secret=secret,
+        signatures=signature.split(","),
+        expected=expected,
+        timestamp=timestamp,
+        now=now,
+        tolerance=tolerance,
+        delivery_id=delivery_id,
+    )
+
+
+def verify_chatwoot(
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    secret: str,
+    now: datetime,
+    tolerance: timedelta | None = None,
+) -> Verification:
+    return _verify_hmac(
+        headers,
+        raw_body,
+        secret,
+        now,
+        tolerance,
+        signature_header="X-Chatwoot-Signature",
+        timestamp_header="X-Chatwoot-Timestamp",
+        delivery_header="X-Chatwoot-Delivery",
+        separator=b".",
+        prefix="sha256=",
+        milliseconds=False,
+    )
+
+
+def verify_twenty(
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    secret: str,
+    now: datetime,
+    tolerance: timedelta | None = None,
+) -> Verification:
+    return _verify_hmac(
+        headers,
+        raw_body,
+        secret,
+        now,
+        tolerance,
+        signature_header="X-Twenty-Webhook-Signature",
+        timestamp_header="X-Twenty-Webhook-Timestamp",
+        delivery_header="X-Twenty-Webhook-Nonce",
+        separator=b":",
+        prefix="",
+        milliseconds=True,
+    )
+
+
+def verify_kgc(
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    secret: str,
+    now: datetime,
+    tolerance: timedelta | None = None,
+) -> Verification:
+    """What a receiver of KGC's outbound webhooks runs (also used by our tests)."""
+    return _verify_hmac(
+        headers,
+        raw_body,
+        secret,
+        now,
+        tolerance,
+        signature_header="X-KGC-Signature",
+        timestamp_header="X-KGC-Timestamp",
+        delivery_header="X-KGC-Event-Id",
+        separator=b".",
+        prefix="sha256=",
+        milliseconds=False,
+    )
+
+
+def sign_chatwoot(secret: str, timestamp: int | str, body: bytes) -> str:
+    """The X-Chatwoot-Signature value Chatwoot would send (sandboxes and tests)."""
+    return "sha256=" + _hmac_hex(secret, str(timestamp).encode("ascii") + b"." + body)
+
+
+def sign_twenty(secret: str, timestamp_ms: int | str, body: bytes) -> str:
+    """The X-Twenty-Webhook-Signature value Twenty would send (sandboxes and tests)."""
+    return _hmac_hex(secret, str(timestamp_ms).encode("ascii") + b":" + body)
+
+
+def sign_kgc(secret: str, timestamp: int | str, body: bytes) -> str:
+    """One ``sha256=<hex>`` signature of an outbound KGC webhook body."""
+    return "sha256=" + _hmac_hex(secret, str(timestamp).encode("ascii") + b"." + body)
+
+
+def kgc_signature_header(secrets: Iterable[str], timestamp: int | str, body: bytes) -> str:
+    """The X-KGC-Signature value: one signature per currently valid secret."""
+    return ",".join(sign_kgc(secret, timestamp, body) for secret in secrets)
+
+
+__all__ = (
+    "Verification",
+    "header",
+    "kgc_signature_header",
+    "sign_chatwoot",
+    "sign_kgc",
+    "sign_twenty",
+    "verify_chatwoot",
+    "verify_kgc",
+    "verify_twenty",
+)

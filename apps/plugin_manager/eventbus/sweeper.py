@@ -1,0 +1,140 @@
+"""The safety net under the on-commit fast path, and the retention policy.
+
+`sweep()` (beat, every minute) re-enqueues every delivery and inbound webhook that is due
+but was not picked up within the grace period: its message was never published (broker
+down at commit time), was lost with the broker, or its worker died (lease expired). Only
+the head of each (subscriber, object) chain is enqueued; the rest follow in order.
+
+`prune()` (beat, daily) deletes succeeded and skipped deliveries, and processed inbound
+webhooks, after their retention period. Dead deliveries and failed inbound webhooks stay
+until an admin retries or deletes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from . import conf
+from .enqueue import enqueue_deliveries, enqueue_inbound, reset_pause
+from .models import InboundDelivery
+
+logger = logging.getLogger("kgc.eventbus.sweeper")
+
+_DUE_DELIVERIES_SQL = """
+WITH due AS (
+    SELECT d.id
+      FROM eventbus_delivery d
+     WHERE d.status = 'pending'
+       AND d.next_attempt_at <= %(cutoff)s
+       AND (d.locked_until IS NULL OR d.locked_until < %(now)s)
+       AND (d.object_id = '' OR NOT EXISTS (
+            SELECT 1
+              FROM eventbus_delivery o
+             WHERE o.subscriber = d.subscriber
+               AND o.object_type = d.object_type
+               AND o.object_id = d.object_id
+               AND o.status = 'pending'
+               AND o.id < d.id))
+     ORDER BY d.next_attempt_at, d.id
+     LIMIT %(batch)s
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE eventbus_delivery d
+   SET next_attempt_at = %(now)s
+  FROM due
+ WHERE d.id = due.id
+RETURNING d.id
+"""
+
+_PRUNE_DELIVERIES_SQL = """
+WITH doomed AS (
+    SELECT id FROM eventbus_delivery
+     WHERE status IN ('succeeded', 'skipped') AND finished_at < %(cutoff)s
+     LIMIT %(batch)s
+), attempts AS (
+    DELETE FROM eventbus_deliveryattempt WHERE delivery_id IN (SELECT id FROM doomed)
+)
+DELETE FROM eventbus_delivery WHERE id IN (SELECT id FROM doomed)
+"""
+
+_PRUNE_EVENTS_SQL = """
+DELETE FROM eventbus_event
+ WHERE id IN (
+    SELECT e.id FROM eventbus_event e
+     WHERE e.occurred_at < %(cutoff)s
+       AND NOT EXISTS (SELECT 1 FROM eventbus_delivery d WHERE d.event_id = e.id)
+     LIMIT %(batch)s)
+"""
+
+PRUNE_BATCH = 5000
+
+
+def sweep_deliveries(now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    params = {"now": now, "cutoff": now - conf.sweep_grace(), "batch": conf.sweep_batch()}
+    with connection.cursor() as cursor:
+        cursor.execute(_DUE_DELIVERIES_SQL, params)
+        ids = sorted(row[0] for row in cursor.fetchall())
+    if ids:
+        logger.info("eventbus.sweep.deliveries count=%d", len(ids))
+    return enqueue_deliveries(ids)
+
+
+def sweep_inbound(now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    ids = list(
+        InboundDelivery.objects.filter(
+            status=InboundDelivery.Status.RECEIVED,
+            next_attempt_at__lte=now - conf.sweep_grace(),
+        )
+        .exclude(locked_until__gte=now)
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[: conf.sweep_batch()]
+    )
+    if ids:
+        InboundDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
+        logger.info("eventbus.sweep.inbound count=%d", len(ids))
+    return enqueue_inbound(ids)
+
+
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    # The sweeper is the recovery path: it always tries the broker, even if this process
+    # saw it down a moment ago.
+    reset_pause()
+    return {"deliveries": sweep_deliveries(now), "inbound": sweep_inbound(now)}
+
+
+def _delete_in_batches(sql: str, cutoff: datetime) -> int:
+    total = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"cutoff": cutoff, "batch": PRUNE_BATCH})
+            deleted = cursor.rowcount
+        total += deleted
+        if deleted < PRUNE_BATCH:
+            return total
+
+
+def prune(now: datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    cutoff = now - conf.succeeded_retention()
+    deliveries = _delete_in_batches(_PRUNE_DELIVERIES_SQL, cutoff)
+    events = _delete_in_batches(_PRUNE_EVENTS_SQL, cutoff)
+    inbound, _ = InboundDelivery.objects.filter(
+        status__in=(
+            InboundDelivery.Status.PROCESSED,
+            InboundDelivery.Status.IGNORED,
+            InboundDelivery.Status.REFUSED,
+        ),
+        received_at__lt=now - conf.inbox_retention(),
+    ).delete()
+    result = {"deliveries": deliveries, "events": events, "inbound": inbound}
+    logger.info("eventbus.prune %s", result)
+    return result
+
+
+__all__ = ("prune", "sweep", "sweep_deliveries", "sweep_inbound")

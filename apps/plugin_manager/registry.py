@@ -1,0 +1,247 @@
+"""Discovery and validation of plugins.
+
+A plugin is any installed app whose AppConfig subclasses `PluginAppConfig`. There is no
+separate list to keep in sync: removing the app from INSTALLED_APPS removes the plugin.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from .event_types import KNOWN_EVENT_TYPES
+from .plugins import PluginAction, PluginAppConfig, SettingField, SettingKind
+
+PLUGIN_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+SETTING_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+EVENT_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+DOTTED_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+class UnknownPlugin(LookupError):
+    """No installed app declares this plugin id."""
+
+
+def installed_plugins() -> list[PluginAppConfig]:
+    """Every installed plugin, in INSTALLED_APPS order."""
+    return [c for c in apps.get_app_configs() if isinstance(c, PluginAppConfig)]
+
+
+def get_plugin(plugin_id: str) -> PluginAppConfig:
+    for config in apps.get_app_configs():
+        if isinstance(config, PluginAppConfig) and config.plugin_id == plugin_id:
+            return config
+    raise UnknownPlugin(plugin_id)
+
+
+def is_installed(plugin_id: str) -> bool:
+    return plugin_id in _plugin_ids()
+
+
+@cache
+def _plugin_ids() -> frozenset[str]:
+    return frozenset(c.plugin_id for c in installed_plugins())
+
+
+@cache
+def subscription_index() -> Mapping[str, tuple[tuple[str, str], ...]]:
+    """event type -> ((plugin_id, handler path), ...) over every installed plugin.
+
+    Cached: it depends only on INSTALLED_APPS, and it is read on every model save.
+    """
+    index: dict[str, list[tuple[str, str]]] = {}
+    for config in installed_plugins():
+        for event_type, handler in config.subscriptions.items():
+            index.setdefault(event_type, []).append((config.plugin_id, handler))
+    return {event_type: tuple(subs) for event_type, subs in index.items()}
+
+
+def known_event_types() -> frozenset[str]:
+    """Core event types plus those any installed plugin declares it emits."""
+    emitted: set[str] = set()
+    for config in apps.get_app_configs():
+        emits = getattr(config, "emits", ())
+        if isinstance(emits, list | tuple | set | frozenset):
+            emitted.update(e for e in emits if isinstance(e, str))
+    return KNOWN_EVENT_TYPES | emitted
+
+
+@receiver(setting_changed)
+def _reset_caches(*, setting: str, **kwargs: object) -> None:
+    if setting == "INSTALLED_APPS":
+        _plugin_ids.cache_clear()
+        subscription_index.cache_clear()
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def plugin_problems(config: PluginAppConfig) -> list[str]:
+    """Everything wrong with a plugin's manifest, as English sentences for developers."""
+    problems: list[str] = []
+    plugin_id = config.plugin_id
+    if not isinstance(plugin_id, str) or not PLUGIN_ID_RE.match(plugin_id):
+        problems.append(
+            f"plugin_id {plugin_id!r} must be a short lowercase identifier such as 'crm'"
+        )
+    else:
+        clashes = [
+            other.label
+            for other in apps.get_app_configs()
+            if isinstance(other, PluginAppConfig)
+            and other is not config
+            and other.plugin_id == plugin_id
+        ]
+        if clashes:
+            problems.append(f"plugin_id {plugin_id!r} is also declared by {', '.join(clashes)}")
+    if not isinstance(config.plugin_name, str) or not config.plugin_name.strip():
+        problems.append("plugin_name (the Hungarian display name) is missing")
+    if config.enabled_setting is not None and not (
+        isinstance(config.enabled_setting, str) and config.enabled_setting.isidentifier()
+    ):
+        problems.append(f"enabled_setting {config.enabled_setting!r} is not a setting name")
+    problems += _emits_problems(config)
+    problems += _subscription_problems(config)
+    problems += _schema_problems(config.settings_schema)
+    problems += _action_problems(config.actions)
+    if config.health_check is not None and not _is_dotted(config.health_check):
+        problems.append(f"health_check {config.health_check!r} is not a dotted path")
+    if not isinstance(config.webhook_sources, Mapping):
+        problems.append("webhook_sources must be a mapping of source name -> dotted path")
+    else:
+        for source, path in config.webhook_sources.items():
+            if not (isinstance(source, str) and re.match(r"^[a-z0-9_-]+$", source)):
+                problems.append(f"webhook source name {source!r} is not URL-safe")
+            if not _is_dotted(path):
+                problems.append(f"webhook source {source!r}: {path!r} is not a dotted path")
+    for entry in config.mounted_urls:
+        if not (
+            isinstance(entry, tuple)
+            and len(entry) == 2
+            and isinstance(entry[0], str)
+            and _is_dotted(entry[1])
+        ):
+            problems.append(f"mounted_urls entry {entry!r} must be ('prefix/', 'dotted.urls')")
+    return problems
+
+
+def validate_plugin(config: PluginAppConfig) -> None:
+    """Refuses a malformed plugin at startup (called from PluginAppConfig.ready)."""
+    problems = plugin_problems(config)
+    if problems:
+        raise ImproperlyConfigured(
+            f"Plugin app {config.name!r} is malformed: " + "; ".join(problems)
+        )
+
+
+def _is_dotted(value: object) -> bool:
+    return isinstance(value, str) and bool(DOTTED_PATH_RE.match(value))
+
+
+def _emits_problems(config: PluginAppConfig) -> list[str]:
+    emits = getattr(config, "emits", ())
+    if not isinstance(emits, list | tuple | set | frozenset):
+        return ["emits must be a sequence of event type names"]
+    return [
+        f"emitted event type {e!r} must look like 'system.something_happened'"
+        for e in emits
+        if not (isinstance(e, str) and EVENT_TYPE_RE.match(e))
+    ]
+
+
+def _subscription_problems(config: PluginAppConfig) -> list[str]:
+    if not isinstance(config.subscriptions, Mapping):
+        return ["subscriptions must be a mapping of event type -> handler dotted path"]
+    known = known_event_types()
+    problems = []
+    for event_type, handler in config.subscriptions.items():
+        if event_type not in known:
+            problems.append(
+                f"subscription to unknown event type {event_type!r} "
+                "(see apps/plugin_manager/event_types.py, or declare it in a plugin's `emits`)"
+            )
+        if not _is_dotted(handler):
+            problems.append(f"handler of {event_type!r}: {handler!r} is not a dotted path")
+    return problems
+
+
+def _schema_problems(schema: object) -> list[str]:
+    if not isinstance(schema, list | tuple):
+        return ["settings_schema must be a sequence of SettingField"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for field in schema:
+        if not isinstance(field, SettingField):
+            problems.append(f"settings_schema entry {field!r} is not a SettingField")
+            continue
+        if not SETTING_NAME_RE.match(field.name or ""):
+            problems.append(f"setting name {field.name!r} must be a lowercase identifier")
+        elif field.name in seen:
+            problems.append(f"setting {field.name!r} is declared twice")
+        seen.add(field.name)
+        if not isinstance(field.kind, SettingKind):
+            try:
+                SettingKind(field.kind)
+            except ValueError:
+                problems.append(
+                    f"setting {field.name!r} has unknown kind {field.kind!r} "
+                    f"(one of {', '.join(k.value for k in SettingKind)})"
+                )
+                continue
+            problems.append(f"setting {field.name!r}: kind must be a SettingKind member")
+            continue
+        if field.env is not None and not (isinstance(field.env, str) and field.env.isidentifier()):
+            problems.append(f"setting {field.name!r}: env {field.env!r} is not a setting name")
+        if not field.label:
+            problems.append(f"setting {field.name!r} has no label")
+        if field.default is not None:
+            from .settings_values import SettingValueError, coerce_value
+
+            if field.is_secret:
+                problems.append(f"secret setting {field.name!r} must not have a code default")
+            else:
+                try:
+                    coerce_value(field, field.default)
+                except SettingValueError:
+                    problems.append(
+                        f"setting {field.name!r}: default {field.default!r} is not a valid "
+                        f"{field.kind.value}"
+                    )
+    return problems
+
+
+def _action_problems(actions: object) -> list[str]:
+    if not isinstance(actions, list | tuple):
+        return ["actions must be a sequence of PluginAction"]
+    problems: list[str] = []
+    names: set[str] = set()
+    for action in actions:
+        if not isinstance(action, PluginAction):
+            problems.append(f"action {action!r} is not a PluginAction")
+            continue
+        if not SETTING_NAME_RE.match(action.name or ""):
+            problems.append(f"action name {action.name!r} must be a lowercase identifier")
+        elif action.name in names:
+            problems.append(f"action {action.name!r} is declared twice")
+        names.add(action.name)
+        if not _is_dotted(action.task):
+            problems.append(f"action {action.name!r}: task {action.task!r} is not a dotted name")
+    return problems
+
+
+__all__ = (
+    "UnknownPlugin",
+    "get_plugin",
+    "installed_plugins",
+    "is_installed",
+    "known_event_types",
+    "plugin_problems",
+    "subscription_index",
+    "validate_plugin",
+)

@@ -1,0 +1,143 @@
+"""A per-process snapshot of the (tiny) plugin state table, kept fresh through a version key.
+
+`subscribers_for_event` runs on every model save, so reading the table each time would add
+a query to every write in the ERP. Instead each process keeps the whole table in memory,
+tagged with the version it was loaded under, and checks one shared cache key per call:
+
+- every write to PluginState bumps the version (at once, and again after commit, so a
+  process that reloaded between the write and its commit cannot keep the old rows);
+- a process that sees another version, or no version (cache flushed), reloads the table;
+- if the cache cannot be reached the table is read directly, so a Redis outage costs one
+  small query per call but never a wrong answer;
+- a snapshot older than MAX_AGE_SECONDS is reloaded anyway, which bounds the damage of a
+  write that bypassed the ORM (raw SQL, restore from backup).
+
+Web processes and Celery workers therefore see a switch made in the admin or from the
+command on their next event, without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import PluginState
+
+log = logging.getLogger("plugin_manager.snapshot")
+
+VERSION_KEY = "plugin_manager:state_version"
+MAX_AGE_SECONDS = 60.0
+
+ScopeKey = tuple[str, int | None]  # (plugin_id, tenant_id or None for the global row)
+
+
+@dataclass(frozen=True)
+class StateRow:
+    enabled: bool | None
+    settings: Mapping[str, object]
+    health_status: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: str | None
+    loaded_at: float
+    rows: Mapping[ScopeKey, StateRow] = field(default_factory=dict)
+
+
+_snapshot: Snapshot | None = None
+# Set while this thread's open transaction has written state rows: what it reads then may
+# still roll back, so it must neither use nor publish the shared snapshot (Django has no
+# rollback hook; the flag is dropped on commit, or once the thread is out of any atomic block).
+_local = threading.local()
+
+
+def _load_rows() -> dict[ScopeKey, StateRow]:
+    return {
+        (plugin_id, tenant_id): StateRow(enabled, stored or {}, health)
+        for plugin_id, tenant_id, enabled, stored, health in PluginState.objects.values_list(
+            "plugin_id", "tenant_id", "enabled", "settings", "health_status"
+        )
+    }
+
+
+def _shared_version() -> str | None:
+    """The current version token; raises when the cache is unreachable."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # First reader after a flush: agree on one token (add is atomic) and reload.
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def current_rows() -> Mapping[ScopeKey, StateRow]:
+    """All state rows as of now, at the cost of one cache read in the common case."""
+    global _snapshot
+    if getattr(_local, "dirty", False):
+        if connection.in_atomic_block:
+            return _load_rows()
+        _local.dirty = False
+    try:
+        version = _shared_version()
+    except Exception:  # the cache backend's connection errors are not one exception type
+        log.warning("plugin state cache unreachable; reading the state table directly")
+        return _load_rows()
+    now = time.monotonic()
+    snap = _snapshot
+    if (
+        snap is not None
+        and version is not None
+        and snap.version == version
+        and now - snap.loaded_at < MAX_AGE_SECONDS
+    ):
+        return snap.rows
+    # The version is read before the rows: a write that lands in between bumps the
+    # version again, so the next call reloads instead of keeping stale rows.
+    rows = _load_rows()
+    _snapshot = Snapshot(version, now, rows)
+    return rows
+
+
+def bump_version() -> None:
+    """Tell every process that the state changed (now and once the transaction commits)."""
+    global _snapshot
+    _snapshot = None
+    _set_new_version()
+    if connection.in_atomic_block:
+        _local.dirty = True
+        transaction.on_commit(_committed)
+
+
+def _committed() -> None:
+    _local.dirty = False
+    _set_new_version()
+
+
+def _set_new_version() -> None:
+    global _snapshot
+    _snapshot = None
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        # Other processes will catch up within MAX_AGE_SECONDS; the write itself stands.
+        log.warning("could not publish the plugin state version; peers refresh within %ss",
+                    MAX_AGE_SECONDS)
+
+
+@receiver(post_save, sender=PluginState, dispatch_uid="plugin_manager.state_saved")
+@receiver(post_delete, sender=PluginState, dispatch_uid="plugin_manager.state_deleted")
+def _state_changed(**kwargs: object) -> None:
+    bump_version()
+
+
+__all__ = ("MAX_AGE_SECONDS", "StateRow", "bump_version", "current_rows")

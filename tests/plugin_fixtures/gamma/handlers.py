@@ -1,0 +1,43 @@
+"""Gamma's subscriber: POST the current state of the event's object to the target URL."""
+
+from __future__ import annotations
+
+import requests
+
+from apps.plugin_manager.eventbus.context import DeliveryContext
+from apps.plugin_manager.eventbus.errors import classify_http_status, classify_request_exception
+
+_session = requests.Session()
+
+
+def _state(context: DeliveryContext) -> dict[str, object] | None:
+    obj = context.load_object()
+    if obj is None:
+        return None
+    return {"id": obj.pk, "name": getattr(obj, "name", None) or str(obj)}
+
+
+def push_state(context: DeliveryContext) -> None:
+    body = {
+        "event_id": str(context.event.uuid),
+        "event_pk": context.event.pk,
+        "type": context.event_type,
+        "object_type": context.object_type,
+        "object_id": context.object_id,
+        "tenant_id": context.tenant.pk,
+        "attempt": context.attempt,
+        "state": _state(context),
+    }
+    timeout = int(context.settings.get("timeout_ms") or 2000) / 1000
+    try:
+        response = _session.post(
+            str(context.settings["target_url"]),
+            json=body,
+            headers={"Idempotency-Key": context.idempotency_key},
+            timeout=timeout,
+        )
+    except requests.RequestException as exc:
+        raise classify_request_exception(exc) from exc
+    error = classify_http_status(response.status_code, response.headers.get("Retry-After"))
+    if error is not None:
+        raise error

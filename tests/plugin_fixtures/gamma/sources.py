@@ -1,0 +1,37 @@
+"""Gamma's inbound sources: Chatwoot's and Twenty's formats with the shared verifiers."""
+
+from __future__ import annotations
+
+from apps.plugin_manager import runtime
+from apps.plugin_manager.eventbus.inbox.sources import ChatwootSource, TwentySource
+from kgc_erp.tenants.models import Tenant
+
+HANDLE = "tests.plugin_fixtures.gamma.inbound.record"
+
+
+class GammaChatwootSource(ChatwootSource):
+    handlers = {
+        "conversation_created": HANDLE,
+        "message_created": HANDLE,
+        "contact_updated": HANDLE,
+    }
+
+    def secret_for(self, tenant: Tenant | None) -> str | None:
+        settings = runtime.get_plugin_settings("gamma", tenant.pk if tenant else None)
+        return str(settings.get("chatwoot_secret") or "") or None
+
+    def check_tenant(self, tenant: Tenant | None, payload: dict) -> str | None:
+        settings = runtime.get_plugin_settings("gamma", tenant.pk if tenant else None)
+        expected = settings.get("chatwoot_account_id")
+        account = payload.get("account")
+        account_id = account.get("id") if isinstance(account, dict) else None
+        if expected is not None and account_id != expected:
+            return "account_mismatch"
+        return None
+
+
+class GammaTwentySource(TwentySource):
+    handlers = {"person.created": HANDLE, "person.updated": HANDLE}
+
+    def secret_for(self, tenant: Tenant | None) -> str | None:
+        return str(runtime.get_plugin_settings("gamma", None).get("twenty_secret") or "") or None
