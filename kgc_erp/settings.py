@@ -6,6 +6,7 @@ database, and the database wins at run time.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -152,10 +153,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
+def _next_redis_database(url: str) -> str:
+    """The broker's Redis URL with the following database number (0 -> 1, ... 15 -> 0).
+
+    The cache lives in its own database so that clearing it (tests do, admins may) never
+    wipes messages queued on the broker.
+    """
+    parts = urlsplit(url)
+    current = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(current + 1) % 16}"))
+
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env("CACHE_URL", default=REDIS_URL),
+        "LOCATION": env("CACHE_URL", default=_next_redis_database(REDIS_URL)),
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="kgc"),
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
