@@ -200,10 +200,12 @@ class RecordService:
         with self.store.transaction():
             existing = self.store.rows(obj.id) if upsert else []
             groups = self._conflict_groups(obj) if upsert else []
+            # The rows as they were before this call, indexed once per conflict group.
+            indexes = self._group_indexes(groups, existing)
             position = self._first_position(obj)
             touched: list[str] = []
             for item in data:
-                match = self._matching_row(obj, item, groups, existing) if upsert else None
+                match = self._matching_row(obj, item, groups, indexes) if upsert else None
                 if match is not None:
                     before = self.store.get(obj.id, match) or {}
                     update = {k: v for k, v in item.items() if k not in ("id", "createdBy")}
@@ -372,10 +374,14 @@ class RecordService:
                 wanted.append(((key,), value))
         if not wanted:
             raise bad_input(f"Connect to {target.name_singular} needs a unique field in where")
+        # Candidates from the value index of the first key, then the full condition.
+        first_path, first_value = wanted[0]
+        candidates = [self.store.get(target.id, i) for i in
+                      self.store.find_ids(target.id, first_path, first_value)]
         found = [
             r
-            for r in self.store.rows(target.id)
-            if all(path_value(r, path) == value for path, value in wanted)
+            for r in candidates
+            if r is not None and all(path_value(r, path) == value for path, value in wanted)
         ]
         if len(found) != 1:
             raise TwentyError(
@@ -393,17 +399,34 @@ class RecordService:
         groups += [f.unique_paths() for f in obj.fields if f.unique_paths()]
         return groups
 
+    @staticmethod
+    def _group_indexes(
+        groups: list[list[tuple[str, ...]]], existing: list[Row]
+    ) -> list[dict[tuple[Any, ...], str]]:
+        """Per group: its values -> the first existing row holding them."""
+        indexes: list[dict[tuple[Any, ...], str]] = []
+        for group in groups:
+            index: dict[tuple[Any, ...], str] = {}
+            for row in existing:
+                key = tuple(path_value(row, p) for p in group)
+                try:
+                    index.setdefault(key, row["id"])
+                except TypeError:  # unhashable values never match a scalar key
+                    continue
+            indexes.append(index)
+        return indexes
+
     def _matching_row(
         self,
         obj: ObjectMeta,
         item: dict[str, Any],
         groups: list[list[tuple[str, ...]]],
-        existing: list[Row],
+        indexes: list[dict[tuple[Any, ...], str]],
     ) -> str | None:
         """get-matching-record-id.util.ts, soft-deleted rows included."""
         matches: list[str] = []
         described: list[str] = []
-        for group in groups:
+        for group, index in zip(groups, indexes, strict=True):
             values = [path_value(item, p) for p in group]
             if any(v is None or v == "" for v in values):
                 continue
@@ -413,10 +436,12 @@ class RecordService:
                 + ", ".join(f"{'.'.join(p)}: {v}" for p, v in zip(group, values, strict=True))
                 + ")"
             )
-            for row in existing:
-                if all(path_value(row, p) == v for p, v in zip(group, values, strict=True)):
-                    matches.append(row["id"])
-                    break
+            try:
+                found = index.get(tuple(values))
+            except TypeError:
+                found = None
+            if found is not None:
+                matches.append(found)
         unique = list(dict.fromkeys(matches))
         if len(unique) > 1:
             text = "; ".join(described)

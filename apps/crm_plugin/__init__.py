@@ -1,0 +1,1 @@
+"""CRM plugin: Twenty CRM sync, marketing e-mails, Krayin connector."""

@@ -1,0 +1,56 @@
+"""The CRM plugin's manifest: Twenty CRM sync, marketing e-mails, Krayin."""
+
+from apps.plugin_manager.plugins import PluginAction, PluginAppConfig, SettingField, SettingKind
+
+HANDLERS = "apps.crm_plugin.twenty.handlers"
+
+
+class CrmPluginConfig(PluginAppConfig):
+    name = "apps.crm_plugin"
+    label = "crm_plugin"
+    verbose_name = "CRM (Twenty)"
+
+    plugin_id = "crm"
+    plugin_name = "CRM"
+    description = (
+        "Partnerek, bérlési, szerviz- és értékesítési előzmények szinkronizálása a Twenty "
+        "CRM-be, marketing e-mailek, franchise-igénylések."
+    )
+    enabled_setting = "CRM_MODULE_ENABLED"
+    subscriptions = {
+        "partner.created": f"{HANDLERS}.sync_partner",
+        "partner.updated": f"{HANDLERS}.sync_partner",
+        "partner.deleted": f"{HANDLERS}.remove_partner",
+        "rental.completed": f"{HANDLERS}.rental_completed",
+        "rental.late": f"{HANDLERS}.rental_late",
+        "worklog.completed": f"{HANDLERS}.worklog_completed",
+        "order.delivered": f"{HANDLERS}.order_delivered",
+    }
+    settings_schema = (
+        SettingField("crm_api_url", "Twenty alap URL", SettingKind.URL, required=True,
+                     env="CRM_API_URL", help_text="GraphQL: /graphql, metaadatok: /metadata"),
+        SettingField("crm_api_key", "Twenty API kulcs", SettingKind.SECRET, required=True,
+                     env="CRM_API_KEY"),
+        SettingField("crm_webhook_secret", "Twenty webhook titok", SettingKind.SECRET,
+                     env="CRM_WEBHOOK_SECRET"),
+        SettingField("crm_rate_limit_per_minute", "Hívások percenként", SettingKind.INTEGER,
+                     env="CRM_RATE_LIMIT_PER_MINUTE", default=100),
+    )
+    health_check = "apps.crm_plugin.twenty.health.check"
+    actions = (
+        PluginAction("initial_sync", "Kezdeti szinkron a Twenty CRM-be (folytatható)",
+                     "crm_plugin.twenty.initial_sync", long_running=True),
+        PluginAction("reconcile", "Egyeztetés a Twenty CRM-mel (eltérések javítása)",
+                     "crm_plugin.twenty.reconcile", long_running=True),
+        PluginAction("bootstrap_schema", "Twenty adatmodell létrehozása / ellenőrzése",
+                     "crm_plugin.twenty.bootstrap_schema"),
+    )
+    webhook_sources = {"twenty": "apps.crm_plugin.twenty.webhooks.TwentySource"}
+
+    def ready(self) -> None:
+        super().ready()
+        from apps.plugin_manager.signals import plugin_toggled
+
+        from .twenty.receivers import bootstrap_on_enable
+
+        plugin_toggled.connect(bootstrap_on_enable, dispatch_uid="crm_twenty_bootstrap")

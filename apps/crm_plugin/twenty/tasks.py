@@ -1,0 +1,103 @@
+"""Celery tasks: the plugin actions (bootstrap, initial sync, reconciliation) and beat.
+
+The initial sync is a singleton (a Redis lock); a second start resumes the unfinished
+run's checkpoint instead of beginning again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.core.cache import cache
+
+from apps.plugin_manager.actions import action_run
+from apps.plugin_manager.models import PluginActionRun
+from apps.plugin_manager.runtime import get_plugin_settings, is_enabled
+
+from .client import TwentyClient, TwentyConfig
+from .initial_sync import resumable_run, run_sync, start_run
+from .reconcile import reconcile
+from .schema_bootstrap import bootstrap_schema
+
+log = logging.getLogger("crm_plugin.twenty.tasks")
+
+PLUGIN_ID = "crm"
+SYNC_LOCK = "crm:twenty:sync-lock"
+SYNC_LOCK_SECONDS = 6 * 3600
+
+
+def global_client() -> TwentyClient:
+    """Twenty is one workspace for the company: the global scope's settings."""
+    return TwentyClient(TwentyConfig.from_settings(get_plugin_settings(PLUGIN_ID, None)))
+
+
+def _bootstrap() -> str:
+    with global_client() as client:
+        report = bootstrap_schema(client)
+    if not report.ok:
+        raise RuntimeError(f"Twenty schema incomplete: {report.summary()}")
+    return report.summary()
+
+
+def _initial_sync(action: PluginActionRun | None) -> None:
+    if not cache.add(SYNC_LOCK, "1", SYNC_LOCK_SECONDS):
+        log.warning("an initial sync or reconciliation is already running")
+        return
+    try:
+        run = resumable_run()
+        if run is None:
+            run = start_run(action_run=action)
+        elif action is not None:
+            run.action_run = action
+            run.save(update_fields=["action_run"])
+        with global_client() as client:
+            run_sync(client, run)
+    finally:
+        cache.delete(SYNC_LOCK)
+
+
+@shared_task(name="crm_plugin.twenty.bootstrap_schema", ignore_result=True)
+def bootstrap_schema_action(*, tenant_id: int | None = None, run_id: int) -> None:
+    with action_run(run_id) as reporter:
+        reporter.progress(1, 1, _bootstrap())
+
+
+@shared_task(name="crm_plugin.twenty.initial_sync", ignore_result=True)
+def initial_sync_action(*, tenant_id: int | None = None, run_id: int) -> None:
+    with action_run(run_id):
+        _initial_sync(PluginActionRun.objects.get(pk=run_id))
+
+
+@shared_task(name="crm_plugin.twenty.bootstrap_and_sync", ignore_result=True)
+def bootstrap_and_sync() -> None:
+    """On enable: create the data model, then the initial sync."""
+    if not is_enabled(PLUGIN_ID, None):
+        return
+    _bootstrap()
+    _initial_sync(None)
+
+
+@shared_task(name="crm_plugin.twenty.reconcile", ignore_result=True)
+def reconcile_action(*, tenant_id: int | None = None, run_id: int) -> None:
+    with action_run(run_id) as reporter, global_client() as client:
+        run = reconcile(client)
+        reporter.progress(run.done, run.total, f"javítva: {run.repaired}")
+
+
+@shared_task(name="crm_plugin.twenty.nightly_reconcile", ignore_result=True)
+def nightly_reconcile() -> None:
+    """Celery beat, nightly: repair drift between the ERP and Twenty."""
+    if not is_enabled(PLUGIN_ID, None):
+        return
+    if not cache.add(SYNC_LOCK, "1", SYNC_LOCK_SECONDS):
+        return
+    try:
+        with global_client() as client:
+            reconcile(client)
+    finally:
+        cache.delete(SYNC_LOCK)
+
+
+__all__ = ("bootstrap_and_sync", "bootstrap_schema_action", "initial_sync_action",
+           "nightly_reconcile", "reconcile_action")
