@@ -1,0 +1,1 @@
+"""Chatwoot integration: contacts from partners, customer notifications, inbound webhooks."""
