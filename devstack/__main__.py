@@ -16,7 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from .postgres import start_embedded_postgres, stop_embedded_postgres
+from .postgres import (
+    embedded_postgres_running,
+    start_embedded_postgres,
+    stop_embedded_postgres,
+)
 from .redis import start_private_redis, wait_for_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,8 +40,11 @@ class Stack:
     def provide_database(self, database: str) -> None:
         if self.env.get("DATABASE_URL"):
             return
-        self.pgdata = Path(self.env.get("EMBEDDED_PGDATA", VAR / "pgdata")).resolve()
-        self.env["DATABASE_URL"] = start_embedded_postgres(self.pgdata, database)
+        pgdata = Path(self.env.get("EMBEDDED_PGDATA", VAR / "pgdata")).resolve()
+        # A cluster someone else already runs (another make run/test) is theirs to stop.
+        if not embedded_postgres_running(pgdata):
+            self.pgdata = pgdata
+        self.env["DATABASE_URL"] = start_embedded_postgres(pgdata, database)
         log.info("embedded PostgreSQL ready: %s", self.env["DATABASE_URL"])
 
     def provide_redis(self) -> None:

@@ -30,6 +30,20 @@ def start_embedded_postgres(pgdata: Path, database: str) -> str:
     return embedded_database_url(socket_dir, database)
 
 
+def embedded_postgres_running(pgdata: Path) -> bool:
+    """True when a postmaster for this data directory is alive."""
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    import psutil
+
+    return psutil.pid_exists(pid)
+
+
 def stop_embedded_postgres(pgdata: Path) -> None:
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 

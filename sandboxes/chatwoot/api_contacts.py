@@ -58,9 +58,17 @@ def search_contacts(ctx: Ctx) -> Reply:
 
 def filter_contacts(ctx: Ctx) -> Reply:
     payload = contact_filter.validate(ctx.params.get("payload"))
-    found = contact_filter.apply(
-        contacts.sort_contacts(contacts.resolved(ctx.store, ctx.me.account.id), None), payload
+    account_id = ctx.me.account.id
+    # Exact identifier / e-mail / phone lookups (what the ERP sends before every create) come
+    # from the store's index; anything else scans the account. sort_contacts is a total
+    # order, so sorting the smaller pool yields the same page as sorting everything.
+    indexed = contact_filter.indexed_candidates(ctx.store, account_id, payload)
+    pool = (
+        contacts.resolved(ctx.store, account_id)
+        if indexed is None
+        else [c for c in indexed if contacts.is_resolved(c)]
     )
+    found = contact_filter.apply(contacts.sort_contacts(pool, None), payload)
     page, _ = contacts.page(found, ctx.request.args.get("page"))
     return 200, {
         "meta": {"count": len(found), "current_page": _current_page(ctx)},

@@ -7,12 +7,12 @@ simulate, so they are rejected as unknown keys.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import errors
 from .models import Contact
+from .state import INDEXED_CONTACT_KEYS, Store, lookup_value
 
 _TEXT_OPERATORS = (
     "equal_to",
@@ -74,10 +74,8 @@ def validate(payload: Any) -> list[dict[str, Any]]:
 
 
 def _normalise(key: str, value: Any) -> str:
-    text = str(value)
-    if key == "phone_number":
-        return "+" + re.sub(r"\D", "", text)
-    return text.lower()
+    # One definition shared with the store's contact index, so index hits == scan hits.
+    return lookup_value(key, value)
 
 
 def _field(contact: Contact, key: str) -> Any:
@@ -139,12 +137,41 @@ def _date_matches(current: float | None, operator: str, values: list[Any]) -> bo
     return day > bound if operator == "is_greater_than" else day < bound
 
 
-def apply(contacts: list[Contact], payload: list[dict[str, Any]]) -> list[Contact]:
+def _groups(payload: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """OR of AND-groups, the precedence of the SQL Chatwoot generates."""
     groups: list[list[dict[str, Any]]] = [[]]
     for item in payload:
         groups[-1].append(item)
         if str(item.get("query_operator") or "").upper() == "OR":
             groups.append([])
-    groups = [g for g in groups if g]
+    return [g for g in groups if g]
+
+
+def indexed_candidates(
+    store: Store, account_id: int, payload: list[dict[str, Any]]
+) -> list[Contact] | None:
+    """A superset of the contacts ``payload`` can match, from the store's exact-match index,
+    or None when some OR-group has no ``equal_to`` on an indexed key (then only a full scan
+    is correct). Each group contributes the index hits of one such condition; ``apply``
+    still evaluates the whole payload on the result, so the outcome equals a full scan."""
+    found: dict[int, Contact] = {}
+    for group in _groups(payload):
+        item = next(
+            (
+                i
+                for i in group
+                if i["attribute_key"] in INDEXED_CONTACT_KEYS and i["filter_operator"] == "equal_to"
+            ),
+            None,
+        )
+        if item is None:
+            return None
+        for contact in store.contacts_matching(account_id, item["attribute_key"], item["values"]):
+            found[contact.id] = contact
+    return list(found.values())
+
+
+def apply(contacts: list[Contact], payload: list[dict[str, Any]]) -> list[Contact]:
+    """OR of AND-groups, the precedence of the SQL Chatwoot generates."""
+    groups = _groups(payload)
     return [c for c in contacts if any(all(_matches(c, i) for i in g) for g in groups)]

@@ -12,7 +12,7 @@ from . import errors, payloads
 from .context import as_bool, as_text
 from .events import EventLog, OutgoingEvent
 from .models import Contact, ContactInbox, Inbox
-from .state import Store
+from .state import INDEXED_CONTACT_KEYS, Store
 from .timestamps import iso, now
 from .tokens import new_uuid, secure_token
 from .validation import contact_errors
@@ -79,6 +79,20 @@ def _account_contacts(store: Store, account_id: int) -> list[Contact]:
     return [c for c in store.contacts.values() if c.account_id == account_id]
 
 
+def _uniqueness_peers(store: Store, candidate: Contact) -> list[Contact]:
+    """The account's contacts that could clash with ``candidate`` on e-mail, identifier or
+    phone, from the exact-match index instead of a scan of every contact. The index folds
+    case (identifier) and punctuation (phone), so this is a superset; ``contact_errors``
+    still compares the raw values, exactly as before."""
+    peers: dict[int, Contact] = {}
+    for key in INDEXED_CONTACT_KEYS:
+        value = getattr(candidate, key)
+        if value:  # contact_errors only checks uniqueness of present values
+            for contact in store.contacts_matching(candidate.account_id, key, [value]):
+                peers[contact.id] = contact
+    return list(peers.values())
+
+
 def create_contact(
     store: Store,
     events: EventLog,
@@ -91,13 +105,13 @@ def create_contact(
     stamp = now()
     contact = Contact(id=0, account_id=account_id, created_at=stamp, updated_at=stamp)
     _assign(contact, params, merge_attributes=False)
-    problems = contact_errors(contact, _account_contacts(store, account_id))
+    problems = contact_errors(contact, _uniqueness_peers(store, contact))
     if problems:
         raise errors.record_invalid(problems)
     inbox = resolve_inbox()
     _sync_attributes(contact)
     contact.id = store.next_id("contact")
-    store.contacts[contact.id] = contact
+    store.save_contact(contact)
     contact_inbox = ensure_contact_inbox(store, contact, inbox, source_id) if inbox else None
     events.append(
         OutgoingEvent(
@@ -115,7 +129,7 @@ def update_contact(
     """PUT/PATCH: custom/additional attributes are shallow-merged, never dropped."""
     candidate = copy.deepcopy(contact)
     _assign(candidate, params, merge_attributes=True)
-    problems = contact_errors(candidate, _account_contacts(store, contact.account_id))
+    problems = contact_errors(candidate, _uniqueness_peers(store, candidate))
     if problems:
         raise errors.record_invalid(problems)
     before = _tracked(contact)
@@ -127,7 +141,7 @@ def update_contact(
         return contact  # nothing changed: no save, no contact_updated
     previous_update = contact.updated_at
     candidate.updated_at = now()
-    store.contacts[contact.id] = candidate
+    store.save_contact(candidate)
     changed.append(payloads.updated_at_change(previous_update, candidate.updated_at))
     changed.extend(
         payloads.changes(
@@ -171,7 +185,7 @@ def delete_contact(store: Store, contact: Contact) -> None:
         del store.conversations[conversation_id]
     for contact_inbox in store.contact_inboxes_of(contact.id):
         del store.contact_inboxes[contact_inbox.id]
-    del store.contacts[contact.id]
+    store.remove_contact(contact.id)
 
 
 def ensure_contact_inbox(
@@ -207,11 +221,13 @@ def ensure_contact_inbox(
 # -- queries ---------------------------------------------------------------------------------
 
 
+def is_resolved(contact: Contact) -> bool:
+    return bool(contact.email or contact.phone_number or contact.identifier)
+
+
 def resolved(store: Store, account_id: int) -> list[Contact]:
     """Index/search/filter only list contacts with an email, phone or identifier."""
-    return [
-        c for c in _account_contacts(store, account_id) if c.email or c.phone_number or c.identifier
-    ]
+    return [c for c in _account_contacts(store, account_id) if is_resolved(c)]
 
 
 _SORTS: dict[str, Callable[[Contact], Any]] = {

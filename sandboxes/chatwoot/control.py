@@ -151,13 +151,11 @@ def _customer(ctx: Ctx, account_id: int) -> Contact:
         value = as_text(fields.get(key))
         if not value:
             continue
-        for contact in store.contacts.values():
+        # The index folds case / phone punctuation, so re-check the raw value; hits come in
+        # id order, the order the former scan of store.contacts found them in.
+        for contact in store.contacts_matching(account_id, key, [value]):
             stored = getattr(contact, key)
-            if (
-                contact.account_id == account_id
-                and stored
-                and (stored.lower() == value.lower() if key == "email" else stored == value)
-            ):
+            if stored and (stored.lower() == value.lower() if key == "email" else stored == value):
                 return contact
     contact, _ = contacts.create_contact(store, ctx.events, account_id, fields)
     return contact

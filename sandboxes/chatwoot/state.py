@@ -8,6 +8,7 @@ outside the lock.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -30,6 +31,22 @@ from .models import (
 )
 from .timestamps import now
 from .tokens import secure_token
+
+# Contact attributes with an exact-match index (what the ERP looks contacts up by before
+# every create, and what uniqueness validation checks).
+INDEXED_CONTACT_KEYS = ("identifier", "email", "phone_number")
+
+
+def lookup_value(key: str, value: object) -> str:
+    """The comparison form the contact filter uses for a text attribute: phone numbers as
+    ``+digits``, everything else lower-cased. The contact index is keyed by this same form
+    so an index hit is exactly a filter ``equal_to`` hit (e.g. identifier matching there is
+    case-insensitive, uniqueness is not: validation re-checks the raw value)."""
+    text = str(value)
+    if key == "phone_number":
+        return "+" + re.sub(r"\D", "", text)
+    return text.lower()
+
 
 # Tables with a database-wide id sequence (ids are global, as in PostgreSQL).
 _SEQUENCES = (
@@ -68,7 +85,14 @@ class Store:
             self.users: dict[int, User] = {}
             self.account_users: dict[int, AccountUser] = {}
             self.inboxes: dict[int, Inbox] = {}
+            # Read freely, but write only through save_contact / remove_contact so that
+            # _contact_index stays in step.
             self.contacts: dict[int, Contact] = {}
+            # (account_id, key, lookup_value) -> ids of the contacts with that value. Sets,
+            # because lookup_value may fold distinct raw values together (identifier case).
+            self._contact_index: dict[tuple[int, str, str], set[int]] = {}
+            # contact id -> the indexed values it was filed under (see save_contact).
+            self._indexed_values: dict[int, Contact] = {}
             self.contact_inboxes: dict[int, ContactInbox] = {}
             self.conversations: dict[int, Conversation] = {}
             self.messages: dict[int, Message] = {}
@@ -108,6 +132,59 @@ class Store:
     def next_display_id(self, account_id: int) -> int:
         sequence = self._display_ids.setdefault(account_id, itertools.count(1))
         return next(sequence)
+
+    # -- contacts and their exact-match index -------------------------------------------
+
+    def _index_keys(self, contact: Contact) -> list[tuple[int, str, str]]:
+        # Every non-None value is indexed, even "" (it compares equal in the filter too).
+        return [
+            (contact.account_id, key, lookup_value(key, value))
+            for key in INDEXED_CONTACT_KEYS
+            if (value := getattr(contact, key)) is not None
+        ]
+
+    def _unindex(self, contact: Contact) -> None:
+        for index_key in self._index_keys(contact):
+            ids = self._contact_index.get(index_key)
+            if ids is not None:
+                ids.discard(contact.id)
+                if not ids:
+                    del self._contact_index[index_key]
+
+    def save_contact(self, contact: Contact) -> None:
+        """Insert or replace a contact row and re-index it. Replacing a row with a new
+        object (update) or re-saving the same object after changing its attributes both
+        work: the old index entries are found from the values recorded at the last save."""
+        previous = self._indexed_values.pop(contact.id, None)
+        if previous is not None:
+            self._unindex(previous)
+        self.contacts[contact.id] = contact
+        for index_key in self._index_keys(contact):
+            self._contact_index.setdefault(index_key, set()).add(contact.id)
+        # A snapshot of the indexed attributes, since the caller may mutate ``contact``.
+        self._indexed_values[contact.id] = Contact(
+            id=contact.id,
+            account_id=contact.account_id,
+            created_at=contact.created_at,
+            updated_at=contact.updated_at,
+            email=contact.email,
+            phone_number=contact.phone_number,
+            identifier=contact.identifier,
+        )
+
+    def remove_contact(self, contact_id: int) -> None:
+        previous = self._indexed_values.pop(contact_id, None)
+        if previous is not None:
+            self._unindex(previous)
+        del self.contacts[contact_id]
+
+    def contacts_matching(self, account_id: int, key: str, values: list[object]) -> list[Contact]:
+        """Contacts of the account whose ``key`` equals one of ``values`` after
+        ``lookup_value`` on both sides (filter ``equal_to`` semantics), in id order."""
+        ids: set[int] = set()
+        for value in values:
+            ids |= self._contact_index.get((account_id, key, lookup_value(key, value)), set())
+        return [self.contacts[i] for i in sorted(ids)]
 
     # -- lookups used by several modules ---------------------------------------------------
 
