@@ -66,7 +66,11 @@ class Stack:
     def management_commands(self) -> set[str]:
         listing = subprocess.run(
             [PYTHON, "manage.py", "help", "--commands"],
-            cwd=REPO, env=self.env, check=True, capture_output=True, text=True,
+            cwd=REPO,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return set(listing.stdout.split())
 
@@ -131,12 +135,24 @@ def start_sandboxes(stack: Stack) -> None:
     available = stack.management_commands()
     if "support_connect_chatwoot" in available:
         stack.manage(
-            "support_connect_chatwoot", "--api-url", chatwoot_url, "--api-token", DEMO_SANDBOX_TOKEN,
-            "--platform-token", DEMO_SANDBOX_TOKEN, "--account-id", "1", "--enable",
+            "support_connect_chatwoot",
+            "--api-url",
+            chatwoot_url,
+            "--api-token",
+            DEMO_SANDBOX_TOKEN,
+            "--platform-token",
+            DEMO_SANDBOX_TOKEN,
+            "--account-id",
+            "1",
+            "--enable",
         )
     if "crm_connect_twenty" in available:
         stack.manage(
-            "crm_connect_twenty", "--api-url", twenty_url, "--api-key", DEMO_SANDBOX_TOKEN,
+            "crm_connect_twenty",
+            "--api-url",
+            twenty_url,
+            "--api-key",
+            DEMO_SANDBOX_TOKEN,
             "--enable",
         )
 
