@@ -237,6 +237,11 @@ EVENTBUS_INBOX_TIMESTAMP_TOLERANCE_SECONDS = env.float(
 # Outbound webhooks: per-request timeout, and how long a rotated-out secret still signs.
 EVENTBUS_WEBHOOK_TIMEOUT_SECONDS = env.float("EVENTBUS_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 EVENTBUS_WEBHOOK_SECRET_GRACE_HOURS = env.float("EVENTBUS_WEBHOOK_SECRET_GRACE_HOURS", default=24.0)
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set: a new PostgreSQL backend per delivery, which costs more than the delivery.
+# Connections are reused instead; kgc_erp/celery.py runs close_old_connections() around
+# each task, so CONN_MAX_AGE and CONN_HEALTH_CHECKS apply to tasks as to requests.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 LOGGING = {
     "version": 1,

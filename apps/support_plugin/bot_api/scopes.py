@@ -1,0 +1,8 @@
+"""The permissions an API key can carry."""
+
+from django.db import models
+
+
+class Scope(models.TextChoices):
+    READ = "support:read", "support:read – olvasás"
+    WRITE = "support:write", "support:write – időpontfoglalás"

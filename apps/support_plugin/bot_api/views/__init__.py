@@ -1,0 +1,1 @@
+"""Bot API views, one module per resource."""
