@@ -207,6 +207,14 @@ CRM_API_URL = env("CRM_API_URL", default="")
 CRM_API_KEY = env("CRM_API_KEY", default="")
 CRM_WEBHOOK_SECRET = env("CRM_WEBHOOK_SECRET", default="")
 CRM_RATE_LIMIT_PER_MINUTE = env.int("CRM_RATE_LIMIT_PER_MINUTE", default=100)
+# Switching the CRM plugin on bootstraps the Twenty schema and starts the initial sync.
+CRM_SYNC_ON_ENABLE = env.bool("CRM_SYNC_ON_ENABLE", default=True)
+# Read timeout of Chatwoot API calls (the connect timeout stays short).
+CHATWOOT_READ_TIMEOUT_SECONDS = env.float("CHATWOOT_READ_TIMEOUT_SECONDS", default=10.0)
+# Domain of the integration users the franchise bootstrap creates in Chatwoot.
+CHATWOOT_INTEGRATION_EMAIL_DOMAIN = env(
+    "CHATWOOT_INTEGRATION_EMAIL_DOMAIN", default="kgc-erp.invalid"
+)
 
 # Key for encrypting plugin secrets at rest (Fernet). Derived from SECRET_KEY when empty.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
@@ -258,3 +266,9 @@ UNFOLD = {
     # Header label on every admin page while an enabled plugin's health check says DOWN.
     "ENVIRONMENT": "apps.plugin_manager.banner.environment_badge",
 }
+
+# --- Support bot API --------------------------------------------------------------------
+# Default requests per minute per API key (a key may carry its own limit).
+BOT_API_RATE_LIMIT_PER_MINUTE = env.int("BOT_API_RATE_LIMIT_PER_MINUTE", default=120)
+# How long API call audit rows and idempotency records are kept.
+BOT_API_AUDIT_RETENTION_DAYS = env.int("BOT_API_AUDIT_RETENTION_DAYS", default=365)
