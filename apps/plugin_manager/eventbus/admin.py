@@ -236,6 +236,7 @@ class InboundDeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmi
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
+    target_url = forms.URLField(label="Cél URL", max_length=500, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         label="Eseménytípusok", widget=forms.CheckboxSelectMultiple, choices=()
     )

@@ -52,7 +52,9 @@ def sweep_grace() -> timedelta:
 
 
 def sweep_batch() -> int:
-    return int(_get("EVENTBUS_SWEEP_BATCH", 1000))
+    # Rows re-enqueued per sweep (in messages of 100 ids): enough to recover from a long
+    # broker outage within minutes.
+    return int(_get("EVENTBUS_SWEEP_BATCH", 20000))
 
 
 def succeeded_retention() -> timedelta:

@@ -76,8 +76,14 @@ UPDATE eventbus_delivery d
            FOR UPDATE OF c SKIP LOCKED)
 RETURNING d.id, d.subscriber, d.attempts, d.object_type, d.object_id,
           e.id, e.uuid, e.type, e.payload, e.occurred_at,
-          t.id, t.name, t.slug, t.kind, t.is_active
+          {tenant_columns}
 """
+# The whole tenant row comes back with the claim, so handlers get a complete Tenant.
+_TENANT_FIELDS = [f.attname for f in Tenant._meta.concrete_fields]
+_CLAIM_SQL = _CLAIM_SQL.replace(
+    "{tenant_columns}",
+    ", ".join(f"t.{f.column}" for f in Tenant._meta.concrete_fields),
+)
 
 # Outcome, attempt row and successor in one statement (one round trip, atomic on its own).
 # The successor is read from the statement's snapshot, which is right: rows after ours
@@ -156,10 +162,9 @@ def claim(delivery_id: int, now: datetime | None = None) -> Claim | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    (d_id, subscriber, attempts, object_type, object_id,
-     e_id, e_uuid, e_type, e_payload, e_occurred_at,
-     t_id, t_name, t_slug, t_kind, t_active) = row  # fmt: skip
-    tenant = Tenant(pk=t_id, name=t_name, slug=t_slug, kind=t_kind, is_active=t_active)
+    d_id, subscriber, attempts, object_type, object_id = row[:5]
+    e_id, e_uuid, e_type, e_payload, e_occurred_at = row[5:10]
+    tenant = Tenant.from_db(connection.alias, _TENANT_FIELDS, _tenant_values(row[10:]))
     event = Event(
         pk=e_id,
         uuid=e_uuid,
@@ -171,6 +176,14 @@ def claim(delivery_id: int, now: datetime | None = None) -> Claim | None:
         occurred_at=e_occurred_at,
     )
     return Claim(d_id, subscriber, attempts, object_type, object_id, event, token)
+
+
+def _tenant_values(raw: tuple) -> list[object]:
+    # Raw SQL skips the fields' converters (JSON columns arrive as text): apply them.
+    return [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(Tenant._meta.concrete_fields, raw, strict=True)
+    ]
 
 
 def _short(error: BaseException) -> str:

@@ -3,70 +3,109 @@
 The rows are already committed when this runs, so a broker outage must neither raise into
 the request that made the change nor make it wait: the failure is logged, this process
 stops trying for a few seconds, and the sweeper enqueues whatever is still due.
+
+Publishes that follow a commit in a request (a recorded event, an accepted webhook) are
+handed to a per-process background publisher thread (`publisher.py`), so the save does
+not wait for the broker round trip either; worker-side publishes (retries, successors,
+the sweeper) are made directly.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from celery import Celery
 from kombu import pools
 from kombu.pools import ProducerPool
 
 from . import conf
+from .publisher import background
 
 logger = logging.getLogger("kgc.eventbus.enqueue")
+
+DELIVER = "eventbus.deliver"
+DELIVER_MANY = "eventbus.deliver_many"
+PROCESS_INBOUND = "eventbus.process_inbound"
+PROCESS_INBOUND_MANY = "eventbus.process_inbound_many"
+# Ids per `*_many` message published by the sweeper.
+SWEEP_MESSAGE_IDS = 100
 
 _paused_until = 0.0  # monotonic time; process-local on purpose (it is only an optimisation)
 
 
-def _publish(task_name: str, ids: Iterable[int], countdown: float | None) -> int:
+def publish(task_name: str, arguments: Iterable[object], countdown: float | None = None) -> int:
+    """Publish one `task_name(argument)` message per argument now; returns how many."""
     global _paused_until
-    ids = list(ids)
-    if not ids:
+    arguments = list(arguments)
+    if not arguments:
         return 0
     if time.monotonic() < _paused_until:
-        logger.info("eventbus.enqueue.paused task=%s count=%d", task_name, len(ids))
+        logger.info("eventbus.enqueue.paused task=%s count=%d", task_name, len(arguments))
         return 0
     from kgc_erp.celery import app
 
     try:
         with _producers(app).acquire(block=True, timeout=2) as producer:
-            for item_id in ids:
+            for argument in arguments:
                 # By name: a web process need not have imported the task modules.
-                app.send_task(task_name, (item_id,), producer=producer, countdown=countdown)
+                app.send_task(task_name, (argument,), producer=producer, countdown=countdown)
     except Exception:  # any broker failure: the sweeper re-enqueues from the database
         _paused_until = time.monotonic() + conf.enqueue_pause_after_failure()
         logger.warning(
             "eventbus.enqueue.failed task=%s count=%d (the sweeper will pick them up)",
             task_name,
-            len(ids),
+            len(arguments),
             exc_info=True,
         )
         return 0
-    return len(ids)
+    return len(arguments)
+
+
+def publish_in_batches(single: str, many: str, ids: list[int]) -> int:
+    """Publish ids as `many(chunk)` messages of up to SWEEP_MESSAGE_IDS (a lone id as
+    `single(id)`); returns how many ids were published."""
+    chunks = [ids[i : i + SWEEP_MESSAGE_IDS] for i in range(0, len(ids), SWEEP_MESSAGE_IDS)]
+    published = 0
+    for chunk in chunks:
+        if len(chunk) == 1:
+            published += publish(single, chunk)
+        elif publish(many, [chunk]):
+            published += len(chunk)
+    return published
 
 
 def _producers(app: Celery) -> ProducerPool:
     """A producer pool whose connection gives up at the first refused connect.
 
     Kombu's default retries a refused connect for seconds before failing; that would stall
-    every save while the broker is down, for nothing (see the module docstring). Looked up
-    per call: kombu's pool registry is reset in forked workers, a cached pool would not be.
+    every publish while the broker is down, for nothing (see the module docstring). Looked
+    up per call: kombu's pool registry is reset in forked workers, a cached pool is not.
     """
     options = {**app.conf.broker_transport_options, "max_retries": 0}
     return pools.producers[app.connection_for_write(transport_options=options)]
 
 
 def enqueue_deliveries(delivery_ids: Iterable[int], countdown: float | None = None) -> int:
-    """Publish `eventbus.deliver` for each id; returns how many were published."""
-    return _publish("eventbus.deliver", delivery_ids, countdown)
+    """Publish `eventbus.deliver` for each id now; returns how many were published."""
+    return publish(DELIVER, delivery_ids, countdown)
+
+
+def enqueue_event_deliveries(delivery_ids: Sequence[int]) -> None:
+    """After the commit that recorded an event: publish its deliveries in the background
+    (coalesced with others into `eventbus.deliver_many`, which fans out on the worker)."""
+    for delivery_id in delivery_ids:
+        background.submit(DELIVER, delivery_id)
 
 
 def enqueue_inbound(inbound_ids: Iterable[int], countdown: float | None = None) -> int:
-    return _publish("eventbus.process_inbound", inbound_ids, countdown)
+    """Publish `eventbus.process_inbound` for each id now."""
+    return publish(PROCESS_INBOUND, inbound_ids, countdown)
+
+
+def enqueue_inbound_after_commit(inbound_id: int) -> None:
+    background.submit(PROCESS_INBOUND, inbound_id)
 
 
 def reset_pause() -> None:
@@ -75,4 +114,12 @@ def reset_pause() -> None:
     _paused_until = 0.0
 
 
-__all__ = ("enqueue_deliveries", "enqueue_inbound", "reset_pause")
+__all__ = (
+    "enqueue_deliveries",
+    "enqueue_event_deliveries",
+    "enqueue_inbound",
+    "enqueue_inbound_after_commit",
+    "publish",
+    "publish_in_batches",
+    "reset_pause",
+)

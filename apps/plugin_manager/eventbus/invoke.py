@@ -13,9 +13,10 @@ from functools import cache
 from django.utils.module_loading import import_string
 
 from .context import DeliveryContext
-from .models import Event, WebhookSubscription
+from .models import Event
 from .outbound_webhooks import send_webhook
 from .subscribers import is_webhook_subscriber, webhook_subscription_id
+from .subscription_cache import get_subscription
 
 
 class SkipDelivery(Exception):
@@ -33,11 +34,7 @@ def _handler(dotted_path: str) -> Callable[[DeliveryContext], object]:
 
 def _call_webhook(subscriber: str, event: Event) -> int:
     subscription_id = webhook_subscription_id(subscriber)
-    subscription = (
-        WebhookSubscription.objects.filter(pk=subscription_id).first()
-        if subscription_id is not None
-        else None
-    )
+    subscription = get_subscription(subscription_id) if subscription_id is not None else None
     if subscription is None or not subscription.is_active:
         raise SkipDelivery("a webhook feliratkozás törölve vagy kikapcsolva")
     return send_webhook(subscription, event, event.tenant.slug)

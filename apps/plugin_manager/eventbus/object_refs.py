@@ -24,9 +24,11 @@ def load_object(object_type: str, object_id: str) -> Model | None:
     except (LookupError, ValueError):
         return None
     try:
-        return model._default_manager.filter(pk=object_id).first()
+        # No .first(): its ORDER BY buys nothing on a primary key lookup.
+        rows = list(model._default_manager.filter(pk=object_id)[:1])
     except (ValueError, TypeError):  # an id that does not fit the primary key's type
         return None
+    return rows[0] if rows else None
 
 
 __all__ = ("load_object", "object_ref")

@@ -96,10 +96,10 @@ def connect() -> None:
         on_rental_completed, dispatch_uid="eventbus.rental_completed"
     )
     rental_signals.rental_late.connect(on_rental_late, dispatch_uid="eventbus.rental_late")
-    # Announced by the core's daily reminder task; absent in older core versions.
-    due_tomorrow = getattr(rental_signals, "rental_due_tomorrow", None)
-    if due_tomorrow is not None:
-        due_tomorrow.connect(on_rental_due_tomorrow, dispatch_uid="eventbus.rental_due_tomorrow")
+    # Sent by the core's daily reminder task for each rental due tomorrow.
+    rental_signals.rental_due_tomorrow.connect(
+        on_rental_due_tomorrow, dispatch_uid="eventbus.rental_due_tomorrow"
+    )
     worklog_status_changed.connect(
         on_worklog_status_changed, dispatch_uid="eventbus.worklog_status_changed"
     )

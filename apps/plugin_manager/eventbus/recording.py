@@ -21,7 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .enqueue import enqueue_deliveries
+from .enqueue import enqueue_event_deliveries
 from .models import Event
 from .subscribers import plugin_subscribers
 
@@ -86,7 +86,7 @@ def record_event(
     if not rows:
         return None
     delivery_ids = [row[0] for row in rows]
-    transaction.on_commit(partial(enqueue_deliveries, delivery_ids))
+    transaction.on_commit(partial(enqueue_event_deliveries, delivery_ids))
     return Event(
         pk=rows[0][1],
         uuid=event_uuid,

@@ -19,7 +19,14 @@ from django.db import connection
 from django.utils import timezone
 
 from . import conf
-from .enqueue import enqueue_deliveries, enqueue_inbound, reset_pause
+from .enqueue import (
+    DELIVER,
+    DELIVER_MANY,
+    PROCESS_INBOUND,
+    PROCESS_INBOUND_MANY,
+    publish_in_batches,
+    reset_pause,
+)
 from .models import InboundDelivery
 
 logger = logging.getLogger("kgc.eventbus.sweeper")
@@ -81,7 +88,7 @@ def sweep_deliveries(now: datetime | None = None) -> int:
         ids = sorted(row[0] for row in cursor.fetchall())
     if ids:
         logger.info("eventbus.sweep.deliveries count=%d", len(ids))
-    return enqueue_deliveries(ids)
+    return publish_in_batches(DELIVER, DELIVER_MANY, ids)
 
 
 def sweep_inbound(now: datetime | None = None) -> int:
@@ -98,7 +105,7 @@ def sweep_inbound(now: datetime | None = None) -> int:
     if ids:
         InboundDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
         logger.info("eventbus.sweep.inbound count=%d", len(ids))
-    return enqueue_inbound(ids)
+    return publish_in_batches(PROCESS_INBOUND, PROCESS_INBOUND_MANY, ids)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Mapping
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -20,11 +20,13 @@ from django.views.decorators.csrf import csrf_exempt
 from kgc_erp.tenants.models import Tenant
 
 from .. import conf
-from ..enqueue import enqueue_inbound
+from ..enqueue import enqueue_inbound_after_commit
 from ..models import InboundDelivery
 from ..signatures import Verification
 from .registry import get_source
 from .sources import InboundSource
+from .storage import insert_accepted
+from .tenants import active_tenant
 
 logger = logging.getLogger("kgc.eventbus.inbox")
 
@@ -52,7 +54,7 @@ def _resolve_tenant(source: InboundSource, tenant_slug: str | None) -> Tenant | 
         raise Refusal(404, "tenant_scope_mismatch")
     if tenant_slug is None:
         return None
-    tenant = Tenant.objects.filter(slug=tenant_slug, is_active=True).first()
+    tenant = active_tenant(tenant_slug)
     if tenant is None:
         raise Refusal(404, "unknown_tenant")
     return tenant
@@ -131,36 +133,37 @@ def _accept(
     raw: bytes,
     verification: Verification,
     event_type: str,
-) -> InboundDelivery:
+) -> str:
+    """Store the delivery; returns its status (received / ignored). Raises on a replay."""
     if verification.delivery_id:
         dedupe_key = "id:" + verification.delivery_id[:190]
     else:
         dedupe_key = "sha256:" + hashlib.sha256(raw).hexdigest()
     handled = event_type in source.handlers
-    delivery = InboundDelivery(
+    status = Status.RECEIVED if handled else Status.IGNORED
+    inbound_id = insert_accepted(
         source=source.name,
-        tenant=tenant,
+        tenant_id=tenant.pk if tenant else None,
         delivery_id=(verification.delivery_id or "")[:200],
         dedupe_key=dedupe_key,
         event_type=event_type[:100],
         headers=_kept_headers(source, request.headers),
         raw_body=raw,
-        body_size=len(raw),
         verification=verification.reason,
         signed_at=verification.timestamp,
-        status=Status.RECEIVED if handled else Status.IGNORED,
-        response_status=200,
+        status=status,
+        processed=not handled,
     )
-    if not handled:
-        delivery.processed_at = timezone.now()
-    try:
-        with transaction.atomic():
-            delivery.save()
-            if handled:
-                transaction.on_commit(lambda: enqueue_inbound([delivery.pk]))
-    except IntegrityError:
-        raise Refusal(401, "replayed") from None
-    return delivery
+    if inbound_id is None:
+        raise Refusal(401, "replayed")
+    if handled:
+        # The INSERT committed on its own (autocommit) unless a caller wrapped the request
+        # in a transaction; on_commit covers both.
+        transaction.on_commit(lambda: enqueue_inbound_after_commit(inbound_id))
+    else:
+        logger.info("eventbus.inbox.ignored source=%s event=%s id=%s", source.name,
+                    event_type, inbound_id)
+    return status
 
 
 def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) -> JsonResponse:
@@ -189,7 +192,7 @@ def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) ->
         reason = source.check_tenant(tenant, payload)
         if reason:
             raise Refusal(403, reason)
-        delivery = _accept(source, tenant, request, raw, verification, event_type)
+        status = _accept(source, tenant, request, raw, verification, event_type)
     except Refusal as refusal:
         logger.warning(
             "eventbus.inbox.refused source=%s tenant=%s status=%s reason=%s",
@@ -201,11 +204,7 @@ def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) ->
         if refusal.status in (400, 401, 403):
             _store_refusal(source, tenant, request, raw, refusal, verification)
         return _response(refusal.status, error=refusal.reason)
-    if delivery.status == Status.IGNORED:
-        logger.info("eventbus.inbox.ignored source=%s event=%s id=%s", source.name,
-                    delivery.event_type, delivery.pk)
-        return _response(200, status="ignored")
-    return _response(200, status="accepted")
+    return _response(200, status="ignored" if status == Status.IGNORED else "accepted")
 
 
 @csrf_exempt

@@ -1,0 +1,263 @@
+"""Event bus: deliveries per second through a real Celery worker to a local no-op target.
+
+    .venv/bin/python -m bench.delivery_throughput [--deliveries 3000] [--concurrency 8]
+                      [--pool threads|prefork] [--messages batched|single] [--runs 1]
+
+Each delivery is the full production path for an outbound webhook subscription: claim
+(`SELECT ... FOR UPDATE SKIP LOCKED` + lease), re-read of the partner, JSON body, HMAC
+signature, HTTP POST over a keep-alive connection, outcome + attempt row in one statement.
+The deliveries are queued first (one partner update each, distinct partners, so nothing
+waits for ordering), then a worker is started; the rate is measured between the first and
+the last `finished_at` in the database. The target counts what it received, which must be
+exactly the number of deliveries. It also sums the CPU time of every process involved
+(worker, PostgreSQL backends, Redis, target) per delivery, which tells what two idle
+cores could do when the machine is shared. Broker and cache are a private redis-server;
+the database is the benchmark database (bench/bench_database.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psutil
+
+from devstack.redis import start_private_redis
+
+
+def start_target() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.noop_target"], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    port = int(process.stdout.readline().split()[1])
+    return process, f"http://127.0.0.1:{port}/hook"
+
+
+def _redis_pid(port: int) -> int:
+    for conn in psutil.net_connections("tcp"):
+        if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
+            return int(conn.pid)
+    raise RuntimeError(f"no process listens on {port}")
+
+
+def stop_target(process: subprocess.Popen[str]) -> int:
+    process.terminate()
+    out, _ = process.communicate(timeout=10)
+    return int(out.split()[-1])
+
+
+def _processes(worker_pid: int, others: list[int]) -> list[psutil.Process]:
+    """Every process doing delivery work: the worker tree, Redis, the target, and the
+    PostgreSQL backends serving the benchmark database."""
+    found = [psutil.Process(worker_pid), *psutil.Process(worker_pid).children(recursive=True)]
+    found += [psutil.Process(pid) for pid in others]
+    database = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+    for pid in psutil.pids():
+        try:
+            proc = psutil.Process(pid)
+            cmdline = " ".join(proc.cmdline())
+        except (psutil.Error, OSError):  # gone meanwhile
+            continue
+        if cmdline.startswith("postgres:") and f" {database} " in cmdline:
+            found.append(proc)
+    return found
+
+
+def _cpu_by_role(processes: list[psutil.Process], target_pid: int) -> dict[str, float]:
+    """CPU seconds used so far, summed per role (worker, postgres, redis, target)."""
+    seconds: dict[str, float] = {}
+    for proc in processes:
+        try:
+            times = proc.cpu_times()
+            name = proc.name()
+        except (psutil.Error, OSError):
+            continue
+        if proc.pid == target_pid:
+            role = "target"
+        elif name == "postgres":
+            role = "postgres"
+        elif "redis" in name:
+            role = "redis"
+        else:
+            role = "worker"
+        seconds[role] = seconds.get(role, 0.0) + times.user + times.system
+    return seconds
+
+
+def _queue_deliveries(count: int, target_url: str, single: bool) -> tuple[object, object]:
+    """One partner update per delivery (distinct partners: no ordering waits), committed
+    while no worker runs, so every message waits in the broker.
+
+    Committed in one transaction, the ids leave through the background publisher in
+    messages of up to 100 (what a burst of saves produces); with `single`, the queue is
+    replaced by one message per delivery instead (the worst case: sparse saves)."""
+    from django.db import transaction
+
+    from apps.plugin_manager.eventbus.enqueue import enqueue_deliveries
+    from apps.plugin_manager.eventbus.models import Delivery, WebhookSubscription
+    from apps.plugin_manager.eventbus.publisher import background
+    from kgc_erp.partners.models import Partner
+    from kgc_erp.tenants.models import Tenant
+
+    tenant, _ = Tenant.objects.get_or_create(
+        slug="bench-eventbus", defaults={"name": "Bench eseménybusz"}
+    )
+    for stale in WebhookSubscription.objects.filter(tenant=tenant):  # an interrupted run's
+        _clean_up(stale, Delivery.objects.filter(subscriber=stale.subscriber_key))
+    subscription = WebhookSubscription(
+        tenant=tenant, name="bench no-op", target_url=target_url, event_types=["partner.updated"]
+    )
+    subscription.set_new_secret()
+    subscription.save()
+    Partner.objects.filter(tenant=tenant).delete()
+    partners = Partner.objects.bulk_create(
+        Partner(tenant=tenant, name=f"Bench partner {i}", email=f"bench{i}@example.hu")
+        for i in range(count)
+    )
+    with transaction.atomic():
+        for partner in partners:
+            partner.name += " (módosítva)"
+            partner.save()
+    deliveries = Delivery.objects.filter(subscriber=subscription.subscriber_key)
+    assert deliveries.count() == count
+    assert background.flush(timeout=60)
+    if single:
+        import redis
+
+        redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).delete("celery")
+        enqueue_deliveries(list(deliveries.order_by("id").values_list("id", flat=True)))
+    return subscription, deliveries
+
+
+def _clean_up(subscription, deliveries) -> None:
+    from apps.plugin_manager.eventbus.models import Event
+    from kgc_erp.partners.models import Partner
+
+    event_ids = list(deliveries.values_list("event_id", flat=True))
+    deliveries.delete()
+    Event.objects.filter(pk__in=event_ids).delete()
+    Partner.objects.filter(tenant=subscription.tenant).delete()
+    subscription.delete()
+
+
+def run_once(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[str, object]:
+    from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt
+    from tests.eventbus.processes import CeleryWorker
+
+    target, target_url = start_target()
+    subscription = deliveries = None
+    try:
+        subscription, deliveries = _queue_deliveries(
+            args.deliveries, target_url, args.messages == "single"
+        )
+        env = {
+            "DJANGO_SETTINGS_MODULE": "kgc_erp.settings",
+            "DATABASE_URL": os.environ["DATABASE_URL"],
+            "CELERY_BROKER_URL": redis_url,
+            "REDIS_URL": redis_url,
+            "LOG_LEVEL": "WARNING",
+        }
+        worker = CeleryWorker(
+            env, workdir, concurrency=args.concurrency, pool=args.pool, loglevel="warning"
+        ).start()
+        started = time.monotonic()
+        try:
+            assert worker.process is not None
+            redis_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+            watched = _processes(worker.process.pid, [target.pid, _redis_pid(redis_port)])
+            cpu_before = _cpu_by_role(watched, target.pid)
+            deadline = started + args.timeout
+            while deliveries.filter(status=Delivery.Status.PENDING).exists():
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"timeout; worker log:\n{worker.log_tail()}")
+                time.sleep(0.2)
+            wall = time.monotonic() - started
+            cpu_after = _cpu_by_role(watched, target.pid)
+        finally:
+            worker.stop()
+        received = stop_target(target)
+        finished = sorted(deliveries.values_list("finished_at", flat=True))
+        durations = sorted(
+            DeliveryAttempt.objects.filter(delivery__in=deliveries).values_list(
+                "duration_ms", flat=True
+            )
+        )
+        cpu_ms = {
+            role: (cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / args.deliveries
+            for role in cpu_after
+        }
+        return {
+            "succeeded": deliveries.filter(status=Delivery.Status.SUCCEEDED).count(),
+            "received_by_target": received,
+            "rate_first_to_last": (args.deliveries - 1)
+            / (finished[-1] - finished[0]).total_seconds(),
+            "rate_including_startup": args.deliveries / wall,
+            "call_ms_p50": statistics.median(durations),
+            "call_ms_p99": durations[int(len(durations) * 0.99) - 1],
+            "cpu_ms_per_delivery": sum(cpu_ms.values()),
+            "cpu_by_role": cpu_ms,
+        }
+    finally:
+        if target.poll() is None:
+            target.kill()
+            target.wait(timeout=10)
+        if subscription is not None:
+            _clean_up(subscription, deliveries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--deliveries", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--pool", default="threads", choices=("prefork", "threads"))
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--messages", default="batched", choices=("batched", "single"))
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-eventbus-"))
+    redis_process, redis_url = start_private_redis(workdir / "redis")
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["CELERY_BROKER_URL"] = redis_url
+    try:
+        from bench.bench_database import setup_django
+
+        setup_django()
+        import logging
+
+        logging.getLogger("kgc.eventbus").setLevel(logging.WARNING)
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        for run in range(1, args.runs + 1):
+            result = run_once(args, workdir, redis_url)
+            print(
+                f"run {run}: {args.pool} -c {args.concurrency}, {args.messages} messages: "
+                f"{result['rate_first_to_last']:.0f} deliveries/s "
+                f"(first to last finish; {result['rate_including_startup']:.0f}/s including "
+                f"worker start-up), call p50 {result['call_ms_p50']:.0f} ms "
+                f"p99 {result['call_ms_p99']:.0f} ms; succeeded {result['succeeded']}/"
+                f"{args.deliveries}, target received {result['received_by_target']}"
+            )
+            cpu = result["cpu_ms_per_delivery"]
+            print(
+                f"       CPU per delivery, all processes involved (worker, PostgreSQL "
+                f"backends, Redis, target): {cpu:.2f} ms -> {2000 / cpu:.0f} deliveries/s "
+                f"on 2 otherwise idle cores"
+            )
+            roles = ", ".join(f"{k} {v:.2f}" for k, v in sorted(result["cpu_by_role"].items()))
+            print(f"       CPU ms per delivery by role: {roles}")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+    finally:
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""Event bus: how fast the webhook inbox acknowledges, against a bare Django view.
+
+    .venv/bin/python -m bench.inbox_ack [--requests 3000] [--connections 8]
+                                         [--rate 200] [--seconds 15]
+
+One gunicorn server (2 gthread workers x 4 threads, keep-alive) runs the project with
+`/bench/bare/` added (a view that only returns 200, bench/inbox_urls.py). Every inbox
+request is a real Chatwoot `message_created` webhook (shared contract payload) with its own
+delivery id and a valid HMAC signature, POSTed to the gamma test plugin's tenant-scoped
+Chatwoot source: verify, store the raw delivery (deduplicated), hand the processing task
+to the broker, answer 200. Signing happens before the clock starts.
+
+1. Throughput: the same number of requests, as fast as `--connections` keep-alive
+   clients can send them, to the bare view and to the inbox. Target: inbox >= 50 %.
+2. Latency at a fixed rate (open loop: each request is due at its slot, latency is
+   measured from the slot, so a stalled server cannot hide its queue). Target: p99 < 50 ms
+   at 200 requests/s.
+
+Broker and cache: a private redis-server; database: the benchmark database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from devstack.redis import free_port, start_private_redis
+
+TENANT_SLUG = "bench-inbox"
+SECRET = "bench-chatwoot-webhook-secret"
+
+
+def signed_requests(count: int, path: str) -> list[tuple[str, bytes, dict[str, str]]]:
+    from apps.plugin_manager.eventbus.signatures import sign_chatwoot
+    from tests.eventbus.contracts import chatwoot_webhook
+
+    body = chatwoot_webhook("message_created")
+    timestamp = int(time.time())
+    requests = []
+    for _ in range(count):
+        headers = {
+            "Content-Type": "application/json",
+            "X-Chatwoot-Delivery": str(uuid.uuid4()),
+            "X-Chatwoot-Timestamp": str(timestamp),
+            "X-Chatwoot-Signature": sign_chatwoot(SECRET, timestamp, body),
+        }
+        requests.append((path, body, headers))
+    return requests
+
+
+def _send(connection: http.client.HTTPConnection, request: tuple) -> int:
+    path, body, headers = request
+    connection.request("POST", path, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def closed_loop(port: int, requests: list, connections: int) -> tuple[float, dict[int, int]]:
+    """Requests per second with `connections` clients sending back to back."""
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    chunks = [requests[i::connections] for i in range(connections)]
+
+    def client(chunk: list) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for request in chunk:
+            status = _send(connection, request)
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(requests) / (time.perf_counter() - started), statuses
+
+
+def open_loop(port: int, requests: list, rate: float) -> tuple[list[float], dict[int, int]]:
+    """Latency (ms) of each request, measured from its scheduled slot."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    next_index = iter(range(len(requests)))
+    started = time.perf_counter() + 0.2
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                index = next(next_index, None)
+            if index is None:
+                break
+            due = started + index / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            status = _send(connection, requests[index])
+            elapsed = (time.perf_counter() - due) * 1000
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+        connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, statuses
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def start_server(port: int, redis_url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.inbox_settings",
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "kgc_erp.wsgi:application", "--bind",
+         f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread", "--threads", "4",
+         "--keep-alive", "30", "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            if _send(connection, ("/bench/bare/", b"{}", {})) == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not come up")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=15)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-inbox-"))
+    redis_process, redis_url = start_private_redis(workdir / "redis")
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["CELERY_BROKER_URL"] = redis_url
+    server = None
+    try:
+        from bench.bench_database import setup_django
+
+        setup_django("bench.inbox_settings")
+        from apps.plugin_manager import services
+        from apps.plugin_manager.eventbus.models import InboundDelivery
+        from kgc_erp.tenants.models import Tenant
+
+        tenant, _ = Tenant.objects.get_or_create(
+            slug=TENANT_SLUG, defaults={"name": "Bench inbox"}
+        )
+        services.update_settings(
+            "gamma",
+            None,
+            {"target_url": "https://unused.example.test", "chatwoot_secret": SECRET,
+             "chatwoot_account_id": 3},
+        )
+        services.set_enabled("gamma", None, True)
+        InboundDelivery.objects.filter(tenant=tenant).delete()
+
+        port = free_port()
+        server = start_server(port, redis_url)
+        inbox_path = f"/webhooks/gamma-chatwoot/{TENANT_SLUG}/"
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+        # warm both paths (connections, snapshots, imports) before measuring
+        closed_loop(port, signed_requests(200, inbox_path), args.connections)
+        closed_loop(port, signed_requests(200, "/bench/bare/"), args.connections)
+
+        results = {}
+        for label, path in (("bare view", "/bench/bare/"), ("inbox", inbox_path),
+                            ("bare view", "/bench/bare/"), ("inbox", inbox_path)):
+            rate, statuses = closed_loop(port, signed_requests(args.requests, path),
+                                         args.connections)
+            results.setdefault(label, []).append(rate)
+            print(f"{label:>9}: {rate:.0f} requests/s, statuses {statuses}")
+        bare = statistics.fmean(results["bare view"])
+        inbox = statistics.fmean(results["inbox"])
+        print(f"inbox / bare view throughput: {inbox / bare:.0%} (target >= 50 %)")
+
+        count = int(args.rate * args.seconds)
+        latencies, statuses = open_loop(port, signed_requests(count, inbox_path), args.rate)
+        print(
+            f"inbox at {args.rate:.0f} requests/s for {args.seconds:.0f} s: "
+            f"p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} "
+            f"ms, p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms; "
+            f"statuses {statuses} (target p99 < 50 ms)"
+        )
+        stored = InboundDelivery.objects.filter(tenant=tenant, status="received").count()
+        print(f"stored deliveries: {stored}")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+        InboundDelivery.objects.filter(tenant=tenant).delete()
+        services.set_enabled("gamma", None, None)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=20)
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

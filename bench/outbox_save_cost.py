@@ -1,0 +1,167 @@
+"""Event bus: what the transactional outbox adds to saving a partner.
+
+    .venv/bin/python -m bench.outbox_save_cost [--saves 1000] [--rounds 5]
+
+An admin-like save (`transaction.atomic()` + `partner.save()`, commit included) of an
+existing partner, in three states of the same database:
+
+- none: no plugin enabled and no webhook subscription (the receiver asks who subscribes,
+  gets nobody, and writes nothing);
+- two plugins: the support and crm plugins enabled, both subscribed to partner.updated:
+  one event row, two delivery rows (one statement) and two messages published after
+  the commit;
+- two webhooks: two outbound webhook subscriptions of the tenant instead.
+
+Rounds alternate the states, so a change in machine load hits all of them alike. Broker
+and cache are a private redis-server (real publishes, nothing consumes them); the
+database is the benchmark database (bench/bench_database.py). Target: "two" at most 1.5x
+"none".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from devstack.redis import start_private_redis
+
+PLUGIN_SETTINGS = {
+    "support": {
+        "chatwoot_api_url": "https://chatwoot.example.test",
+        "chatwoot_api_key": "bench-chatwoot-key-0123",
+        "chatwoot_account_id": 1,
+    },
+    "crm": {"crm_api_url": "https://crm.example.test", "crm_api_key": "bench-crm-key-0123"},
+}
+
+
+def timed_saves(partners: list, round_number: int) -> list[float]:
+    from django.db import transaction
+
+    samples = []
+    for i, partner in enumerate(partners):
+        partner.name = f"Bench partner {i} r{round_number}"
+        started = time.perf_counter()
+        with transaction.atomic():
+            partner.save()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def summary(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p99 = ordered[int(len(ordered) * 0.99) - 1]
+    return (
+        f"mean {statistics.fmean(ordered):.3f} ms, p50 {statistics.median(ordered):.3f} ms, "
+        f"p99 {p99:.3f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--saves", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-outbox-"))
+    redis_process, redis_url = start_private_redis(workdir / "redis")
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["CELERY_BROKER_URL"] = redis_url
+    try:
+        from bench.bench_database import setup_django
+
+        setup_django()
+        run(args)
+    finally:
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
+def run(args: argparse.Namespace) -> None:
+    import logging
+
+    logging.getLogger("plugin_manager").setLevel(logging.WARNING)
+    from apps.plugin_manager import runtime
+    from apps.plugin_manager.eventbus.models import Delivery, Event, WebhookSubscription
+    from apps.plugin_manager.models import PluginState
+    from apps.plugin_manager.services import set_enabled, update_settings
+    from kgc_erp.partners.models import Partner
+    from kgc_erp.tenants.models import Tenant
+
+    installed = {p.plugin_id for p in runtime.installed_plugins()}
+    if not {"support", "crm"} <= installed:
+        raise SystemExit("the support and crm plugins must be installed for this benchmark")
+    tenant, _ = Tenant.objects.get_or_create(
+        slug="bench-outbox", defaults={"name": "Bench outbox"}
+    )
+    WebhookSubscription.objects.filter(tenant=tenant).delete()
+    Partner.objects.filter(tenant=tenant).delete()
+    partners = list(
+        Partner.objects.bulk_create(
+            Partner(tenant=tenant, name=f"Bench partner {i}", phone=f"+3630{2000000 + i:07d}")
+            for i in range(args.saves)
+        )
+    )
+    saved_states = {
+        p: PluginState.objects.filter(plugin_id=p, tenant=tenant).values_list(
+            "enabled", flat=True
+        ).first()
+        for p in PLUGIN_SETTINGS
+    }
+    hooks = []
+    for name in ("Support push", "CRM push"):
+        hook = WebhookSubscription(
+            tenant=tenant, name=name, target_url="https://hooks.example.test/kgc",
+            event_types=["partner.updated"], is_active=False,
+        )
+        hook.set_new_secret()
+        hook.save()
+        hooks.append(hook)
+
+    def set_state(state: str) -> None:
+        for plugin_id, values in PLUGIN_SETTINGS.items():
+            if state == "two plugins":
+                update_settings(plugin_id, tenant, values)
+            set_enabled(plugin_id, tenant, state == "two plugins")
+        WebhookSubscription.objects.filter(pk__in=[h.pk for h in hooks]).update(
+            is_active=state == "two webhooks"
+        )
+        runtime.subscribers_for_event("partner.updated", tenant.pk)  # warm the snapshot
+
+    states = ("none", "two plugins", "two webhooks")
+    samples: dict[str, list[float]] = {s: [] for s in states}
+    expected_deliveries = {"none": 0, "two plugins": 2, "two webhooks": 2}
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    try:
+        for round_number in range(args.rounds):
+            for state in states:
+                set_state(state)
+                before = Delivery.objects.filter(tenant=tenant).count()
+                samples[state] += timed_saves(partners, round_number)
+                written = Delivery.objects.filter(tenant=tenant).count() - before
+                assert written == expected_deliveries[state] * len(partners), (state, written)
+    finally:
+        for plugin_id, enabled in saved_states.items():
+            set_enabled(plugin_id, tenant, enabled)
+        Delivery.objects.filter(tenant=tenant).delete()
+        Event.objects.filter(tenant=tenant).delete()
+        WebhookSubscription.objects.filter(tenant=tenant).delete()
+        Partner.objects.filter(tenant=tenant).delete()
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    base = statistics.fmean(samples["none"])
+    base_p50 = statistics.median(samples["none"])
+    for state in states:
+        ratio = statistics.fmean(samples[state]) / base
+        ratio_p50 = statistics.median(samples[state]) / base_p50
+        print(
+            f"{state:>12}: {summary(samples[state])}  -> {ratio:.2f}x mean, "
+            f"{ratio_p50:.2f}x p50 ({len(samples[state])} saves)"
+        )
+
+
+if __name__ == "__main__":
+    main()
