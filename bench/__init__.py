@@ -1,1 +1,1 @@
-"""Benchmark scripts: run with `.venv/bin/python -m bench.<name>`; figures go to docs/benchmarks.md."""
+"""Benchmark scripts: `.venv/bin/python -m bench.<name>`; figures in docs/benchmarks.md."""

@@ -38,7 +38,7 @@ def _contracts_dir() -> Path:
     for candidate in (
         Path(os.environ.get("KGC_CONTRACTS_DIR", "/nonexistent")) / "chatwoot",
         REPO_ROOT / "contracts" / "chatwoot",
-        Path("/work/shared/contracts/chatwoot"),
+        REPO_ROOT.parent / "shared" / "contracts" / "chatwoot",
     ):
         if (candidate / "swagger.json").exists():
             return candidate

@@ -35,7 +35,7 @@ from sandboxes.twenty.webhooks import encode_body, sign
 KEY = "test-api-key"
 CONTRACT = Path(__file__).resolve().parents[2] / "sandboxes" / "twenty" / "contract"
 EXAMPLES = CONTRACT / "examples"
-SHARED_CONTRACT = Path("/work/shared/contracts/twenty")
+SHARED_CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "twenty"
 PERSON_ID = "3f2b9c1e-8d4a-4b7e-9a1c-5e6f7a8b9c0d"  # the person the examples point at
 
 

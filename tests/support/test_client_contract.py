@@ -32,7 +32,7 @@ from sandboxes.chatwoot import SandboxHandle
 
 from .conftest import ACCOUNT_ID, API_TOKEN, PLATFORM_TOKEN
 
-SWAGGER = Path("/work/shared/contracts/chatwoot/swagger.json")
+SWAGGER = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "chatwoot" / "swagger.json"
 
 # NOTES.md §14: "inbox_id documented as required for contact create; it is optional" and
 # "source_id documented as required; optional with inbox_id+contact_id".
