@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -65,7 +65,14 @@ class Partner(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Code paths that skip full_clean() (services, imports) still store E.164.
         self.normalise_contact_fields()
-        super().save(*args, **kwargs)
+        # Atomic even when called outside a transaction (scripts, shell): post_save
+        # receivers record outbox events, which must commit together with the row.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic():
+            return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
