@@ -88,123 +88,84 @@ def _parse_timestamp(raw: str | None, *, milliseconds: bool) -> datetime | str:
         return "malformed_timestamp"
 
 
-def _verify_hmac(
-    headers: Mapping[str, str],
-    raw_body: bytes,
-    secret: str,
-    now: datetime,
-    tolerance: timedelta | None,
-    *,
-    signature_header: str,
-    timestamp_header: str,
-    delivery_header: str,
-    separator: bytes,
-    prefix: str,
-    milliseconds: bool,
-) -> Verification:
-    delivery_id = header(headers, delivery_header) or None
-    if not secret:
-        return Verification(False, "no_secret", delivery_id)
-    signature = header(headers, signature_header)
-    if not signature or not signature.strip():
-        return Verification(False, "missing_signature", delivery_id)
-    raw_ts = header(headers, timestamp_header)
-    timestamp = _parse_timestamp(raw_ts, milliseconds=milliseconds)
-    if isinstance(timestamp, str):
-        return Verification(False, timestamp, delivery_id)
-    assert raw_ts is not None
-    expected = prefix + _hmac_hex(secret, raw_ts.strip().encode("ascii") + separator + raw_body)
-    return _check(
-        secret=secret,
-        signatures=signature.split(","),
-        expected=expected,
-        timestamp=timestamp,
-        now=now,
-        tolerance=tolerance,
-        delivery_id=delivery_id,
-    )
+@dataclass(frozen=True)
+class SignatureScheme:
+    """One system's webhook signature format: which headers, what is signed, and how."""
+
+    signature_header: str
+    timestamp_header: str
+    delivery_header: str
+    separator: bytes  # between the timestamp and the raw body in the signed message
+    prefix: str  # e.g. "sha256=" before the hex digest
+    milliseconds: bool  # timestamp unit: milliseconds (Twenty) or seconds
+
+    def sign(self, secret: str, timestamp: int | str, body: bytes) -> str:
+        """The signature header value the system would send for this body."""
+        message = str(timestamp).encode("ascii") + self.separator + body
+        return self.prefix + _hmac_hex(secret, message)
+
+    def verify(
+        self,
+        headers: Mapping[str, str],
+        raw_body: bytes,
+        secret: str,
+        now: datetime,
+        tolerance: timedelta | None = None,
+    ) -> Verification:
+        delivery_id = header(headers, self.delivery_header) or None
+        if not secret:
+            return Verification(False, "no_secret", delivery_id)
+        signature = header(headers, self.signature_header)
+        if not signature or not signature.strip():
+            return Verification(False, "missing_signature", delivery_id)
+        raw_ts = header(headers, self.timestamp_header)
+        timestamp = _parse_timestamp(raw_ts, milliseconds=self.milliseconds)
+        if isinstance(timestamp, str):
+            return Verification(False, timestamp, delivery_id)
+        assert raw_ts is not None
+        return _check(
+            secret=secret,
+            signatures=signature.split(","),
+            expected=self.sign(secret, raw_ts.strip(), raw_body),
+            timestamp=timestamp,
+            now=now,
+            tolerance=tolerance,
+            delivery_id=delivery_id,
+        )
 
 
-def verify_chatwoot(
-    headers: Mapping[str, str],
-    raw_body: bytes,
-    secret: str,
-    now: datetime,
-    tolerance: timedelta | None = None,
-) -> Verification:
-    return _verify_hmac(
-        headers,
-        raw_body,
-        secret,
-        now,
-        tolerance,
-        signature_header="X-Chatwoot-Signature",
-        timestamp_header="X-Chatwoot-Timestamp",
-        delivery_header="X-Chatwoot-Delivery",
-        separator=b".",
-        prefix="sha256=",
-        milliseconds=False,
-    )
+CHATWOOT = SignatureScheme(
+    signature_header="X-Chatwoot-Signature",
+    timestamp_header="X-Chatwoot-Timestamp",
+    delivery_header="X-Chatwoot-Delivery",
+    separator=b".",
+    prefix="sha256=",
+    milliseconds=False,
+)
+TWENTY = SignatureScheme(
+    signature_header="X-Twenty-Webhook-Signature",
+    timestamp_header="X-Twenty-Webhook-Timestamp",
+    delivery_header="X-Twenty-Webhook-Nonce",
+    separator=b":",
+    prefix="",
+    milliseconds=True,
+)
+# What a receiver of KGC's outbound webhooks runs (also used by our tests).
+KGC = SignatureScheme(
+    signature_header="X-KGC-Signature",
+    timestamp_header="X-KGC-Timestamp",
+    delivery_header="X-KGC-Event-Id",
+    separator=b".",
+    prefix="sha256=",
+    milliseconds=False,
+)
 
-
-def verify_twenty(
-    headers: Mapping[str, str],
-    raw_body: bytes,
-    secret: str,
-    now: datetime,
-    tolerance: timedelta | None = None,
-) -> Verification:
-    return _verify_hmac(
-        headers,
-        raw_body,
-        secret,
-        now,
-        tolerance,
-        signature_header="X-Twenty-Webhook-Signature",
-        timestamp_header="X-Twenty-Webhook-Timestamp",
-        delivery_header="X-Twenty-Webhook-Nonce",
-        separator=b":",
-        prefix="",
-        milliseconds=True,
-    )
-
-
-def verify_kgc(
-    headers: Mapping[str, str],
-    raw_body: bytes,
-    secret: str,
-    now: datetime,
-    tolerance: timedelta | None = None,
-) -> Verification:
-    """What a receiver of KGC's outbound webhooks runs (also used by our tests)."""
-    return _verify_hmac(
-        headers,
-        raw_body,
-        secret,
-        now,
-        tolerance,
-        signature_header="X-KGC-Signature",
-        timestamp_header="X-KGC-Timestamp",
-        delivery_header="X-KGC-Event-Id",
-        separator=b".",
-        prefix="sha256=",
-        milliseconds=False,
-    )
-
-
-def sign_chatwoot(secret: str, timestamp: int | str, body: bytes) -> str:
-    """The X-Chatwoot-Signature value Chatwoot would send (sandboxes and tests)."""
-    return "sha256=" + _hmac_hex(secret, str(timestamp).encode("ascii") + b"." + body)
-
-
-def sign_twenty(secret: str, timestamp_ms: int | str, body: bytes) -> str:
-    """The X-Twenty-Webhook-Signature value Twenty would send (sandboxes and tests)."""
-    return _hmac_hex(secret, str(timestamp_ms).encode("ascii") + b":" + body)
-
-
-def sign_kgc(secret: str, timestamp: int | str, body: bytes) -> str:
-    """One ``sha256=<hex>`` signature of an outbound KGC webhook body."""
-    return "sha256=" + _hmac_hex(secret, str(timestamp).encode("ascii") + b"." + body)
+verify_chatwoot = CHATWOOT.verify
+verify_twenty = TWENTY.verify
+verify_kgc = KGC.verify
+sign_chatwoot = CHATWOOT.sign
+sign_twenty = TWENTY.sign
+sign_kgc = KGC.sign
 
 
 def kgc_signature_header(secrets: Iterable[str], timestamp: int | str, body: bytes) -> str:
@@ -213,6 +174,10 @@ def kgc_signature_header(secrets: Iterable[str], timestamp: int | str, body: byt
 
 
 __all__ = (
+    "CHATWOOT",
+    "KGC",
+    "TWENTY",
+    "SignatureScheme",
     "Verification",
     "header",
     "kgc_signature_header",
