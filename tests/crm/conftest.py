@@ -13,16 +13,14 @@ import pytest
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from kombu import pools
 
 from apps.crm_plugin.twenty.client import TwentyClient, TwentyConfig
 from apps.crm_plugin.twenty.rate_limit import forget_buckets
 from apps.plugin_manager import services
 from apps.plugin_manager.eventbus import enqueue
 from apps.plugin_manager.eventbus import tasks as _eventbus_tasks  # noqa: F401 - registers
-from kgc_erp.celery import app as celery_app
 from sandboxes.twenty.server import SandboxHandle, start_sandbox
-from tests.eventbus.processes import CeleryWorker, RedisServer
+from tests.eventbus.processes import CeleryWorker, RedisServer, point_celery_at
 
 API_KEY = "crm-test-api-key"
 WEBHOOK_SECRET = "crm-test-webhook-secret"
@@ -54,22 +52,11 @@ def crm_redis(crm_workdir: Path) -> Iterator[RedisServer]:
     server.kill()
 
 
-def _point_celery_at(url: str) -> None:
-    if celery_app.conf.broker_url == url:
-        return
-    celery_app.conf.broker_url = url
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._after_fork()
-    # kombu keeps producer pools per connection globally: a closed one must not be reused.
-    pools.reset()
-
-
 @pytest.fixture(autouse=True)
 def _crm_broker(crm_redis: RedisServer) -> None:
     # Every message a CRM test publishes goes to the private Redis (checked per test, as
     # other directories' fixtures may have pointed Celery elsewhere meanwhile).
-    _point_celery_at(crm_redis.url)
+    point_celery_at(crm_redis.url)
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +88,7 @@ def crm_worker(crm_redis: RedisServer, crm_workdir: Path,
         "DB_CONN_MAX_AGE": "0",
         **FAST_EVENTBUS_SETTINGS,
     }
-    _point_celery_at(crm_redis.url)  # start() pings the worker through our broker
+    point_celery_at(crm_redis.url)  # start() pings the worker through our broker
     worker = CeleryWorker(env, crm_workdir, concurrency=4).start()
     yield worker
     worker.stop()

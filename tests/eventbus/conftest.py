@@ -9,16 +9,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from kombu import pools
 
 from apps.plugin_manager import services
 from apps.plugin_manager.eventbus import enqueue
 from apps.plugin_manager.eventbus.inbox import tenants as inbox_tenants
-from kgc_erp.celery import app as celery_app
 from kgc_erp.tenants.models import Tenant
 from tests.factories import TenantFactory
 
-from .processes import CeleryWorker, RedisServer
+from .processes import CeleryWorker, RedisServer, point_celery_at
 from .target import RecordingTarget
 
 # What the worker subprocess runs with: retries in tenths of a second, short leases, and
@@ -45,22 +43,12 @@ def private_redis(workdir: Path) -> Iterator[RedisServer]:
     server.kill()
 
 
-def _point_celery_at(url: str) -> None:
-    if celery_app.conf.broker_url == url:
-        return
-    celery_app.conf.broker_url = url
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._after_fork()  # drops the cached connection and producer pools
-    pools.reset()  # kombu's global producer pools, keyed by connection, too
-
-
 @pytest.fixture(autouse=True)
 def _private_broker(private_redis: RedisServer) -> None:
     # Every message an event bus test publishes goes to its private Redis. Checked per
     # test: pytest-django runs the transactional tests of all directories after the others,
     # and other suites point Celery at their own brokers in between.
-    _point_celery_at(private_redis.url)
+    point_celery_at(private_redis.url)
 
 
 @pytest.fixture(autouse=True)

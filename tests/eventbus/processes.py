@@ -164,3 +164,22 @@ class CeleryWorker:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self.process = None
+
+
+def point_celery_at(broker_url: str) -> None:
+    """Make this (test) process publish to another broker.
+
+    Checked per test by the suites' fixtures: pytest-django runs every directory's
+    transactional tests after the others, so another suite may have moved Celery meanwhile.
+    """
+    from kombu import pools
+
+    from kgc_erp.celery import app as celery_app
+
+    if celery_app.conf.broker_url == broker_url:
+        return
+    celery_app.conf.broker_url = broker_url
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._after_fork()  # Celery's own hook: drops cached connection/producer pools
+    pools.reset()  # kombu's global producer pools, keyed by connection, too

@@ -25,6 +25,7 @@ from django.db import connection
 from apps.plugin_manager.services import set_enabled, update_settings
 from devstack.redis import start_private_redis
 from kgc_erp.celery import app
+from tests.eventbus.processes import point_celery_at
 from tests.factories import PartnerFactory, TenantFactory
 
 from .conftest import REPO, database_url, subprocess_env
@@ -37,17 +38,13 @@ OBSERVE = "tests.plugin_fixtures.alpha.tasks.observe_runtime"
 
 @contextmanager
 def publishing_to(broker_url: str) -> Iterator[None]:
-    """Point this process's Celery app at another broker (and back afterwards).
-
-    `_after_fork` is Celery's own hook for dropping cached connection/producer pools."""
+    """Point this process's Celery app at another broker (and back afterwards)."""
     previous = app.conf.broker_url
-    app.conf.broker_url = broker_url
-    app._after_fork()
+    point_celery_at(broker_url)
     try:
         yield
     finally:
-        app.conf.broker_url = previous
-        app._after_fork()
+        point_celery_at(previous)
 
 
 @contextmanager

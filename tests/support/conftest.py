@@ -25,7 +25,7 @@ from apps.support_plugin.chatwoot.accounts import connect_tenant
 from kgc_erp.celery import app as celery_app
 from kgc_erp.tenants.models import Tenant
 from sandboxes.chatwoot import SandboxHandle, start_sandbox
-from tests.eventbus.processes import CeleryWorker, RedisServer
+from tests.eventbus.processes import CeleryWorker, RedisServer, point_celery_at
 from tests.factories import TenantFactory
 
 API_TOKEN = "support-test-token"
@@ -58,19 +58,12 @@ def support_redis(support_workdir: Path) -> Iterator[RedisServer]:
     server.kill()
 
 
-def _point_celery_at(url: str) -> None:
-    celery_app.conf.broker_url = url
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._after_fork()
-
-
 @pytest.fixture(scope="package", autouse=True)
 def _support_broker(support_redis: RedisServer) -> Iterator[None]:
     previous = celery_app.conf.broker_url
-    _point_celery_at(support_redis.url)
+    point_celery_at(support_redis.url)
     yield
-    _point_celery_at(previous)
+    point_celery_at(previous)
 
 
 @pytest.fixture(autouse=True)
