@@ -1,6 +1,7 @@
 """Run-time questions other code asks the plugin manager (the event bus on every save,
 handlers on every delivery). Answers come from the in-process state snapshot, so they
-cost one cache read, and reflect admin/command changes on the next call.
+cost one cache read (none inside `snapshot.pin()`), and reflect admin/command changes on
+the next call.
 
 Precedence for a (plugin, tenant) scope: the tenant row, then the global row, then the
 env flag named by the plugin's `enabled_setting` (False when it has none). A plugin that is
@@ -17,7 +18,7 @@ from .plugins import PluginAppConfig
 from .registry import UnknownPlugin, get_plugin, installed_plugins, is_installed
 from .registry import subscription_index as _subscription_index
 from .settings_values import effective_settings
-from .snapshot import ScopeKey, StateRow, current_rows
+from .snapshot import ScopeKey, StateRow, current_rows, current_snapshot
 from .status import HealthStatus
 
 _NOT_OWN_HEALTH = (HealthStatus.UNKNOWN, HealthStatus.DISABLED)
@@ -52,14 +53,21 @@ def is_enabled(plugin_id: str, tenant_id: int | None) -> bool:
 def get_plugin_settings(plugin_id: str, tenant_id: int | None) -> dict[str, object]:
     """Effective settings of the scope, secrets decrypted. Raises UnknownPlugin."""
     plugin = get_plugin(plugin_id)
-    rows = current_rows()
-    global_row = rows.get((plugin_id, None))
-    tenant_row = rows.get((plugin_id, tenant_id)) if tenant_id is not None else None
-    return effective_settings(
-        plugin.settings_schema,
-        global_row.settings if global_row else None,
-        tenant_row.settings if tenant_row else None,
-    )
+    snapshot = current_snapshot()
+    memo_key = ("effective_settings", plugin_id, tenant_id)
+    values = snapshot.memo.get(memo_key)
+    if values is None:
+        # Decrypting secrets is the costly part; the rows (hence the result) are fixed
+        # for the snapshot's life.
+        global_row = snapshot.rows.get((plugin_id, None))
+        tenant_row = snapshot.rows.get((plugin_id, tenant_id)) if tenant_id is not None else None
+        values = effective_settings(
+            plugin.settings_schema,
+            global_row.settings if global_row else None,
+            tenant_row.settings if tenant_row else None,
+        )
+        snapshot.memo[memo_key] = values
+    return dict(values)  # type: ignore[call-overload]  # the caller's own copy
 
 
 def subscribers_for_event(event_type: str, tenant_id: int | None) -> list[tuple[str, str]]:

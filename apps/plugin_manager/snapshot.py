@@ -2,7 +2,8 @@
 
 `subscribers_for_event` runs on every model save, so reading the table each time would add
 a query to every write in the ERP. Instead each process keeps the whole table in memory,
-tagged with the version it was loaded under, and checks one shared cache key per call:
+tagged with the version it was loaded under, and checks one shared cache key per call
+(read through one long-lived Redis client per process, see version_store.py):
 
 - every write to PluginState bumps the version (at once, and again after commit, so a
   process that reloaded between the write and its commit cannot keep the old rows);
@@ -14,6 +15,11 @@ tagged with the version it was loaded under, and checks one shared cache key per
 
 Web processes and Celery workers therefore see a switch made in the admin or from the
 command on their next event, without a restart.
+
+Code that asks several questions in one short unit of work (the webhook inbox: is the
+source on, its secret, the tenant's account) can `pin()` one snapshot for the block, and
+values derived from a snapshot (effective settings, decrypted) are memoised on it, so the
+unit costs one version read instead of one per question.
 """
 
 from __future__ import annotations
@@ -21,20 +27,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from . import version_store
 from .models import PluginState
 
 log = logging.getLogger("plugin_manager.snapshot")
 
-VERSION_KEY = "plugin_manager:state_version"
+VERSION_KEY = version_store.VERSION_KEY
 MAX_AGE_SECONDS = 60.0
 
 ScopeKey = tuple[str, int | None]  # (plugin_id, tenant_id or None for the global row)
@@ -49,12 +57,15 @@ class StateRow:
 
 @dataclass(frozen=True)
 class Snapshot:
-    version: str | None
+    version: object
     loaded_at: float
     rows: Mapping[ScopeKey, StateRow] = field(default_factory=dict)
+    # Values computed from `rows` (runtime's effective settings), valid as long as the rows.
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 _snapshot: Snapshot | None = None
+_pinned: ContextVar[Snapshot | None] = ContextVar("plugin_state_pinned", default=None)
 # Set while this thread's open transaction has written state rows: what it reads then may
 # still roll back, so it must neither use nor publish the shared snapshot (Django has no
 # rollback hook; the flag is dropped on commit, or once the thread is out of any atomic block).
@@ -70,28 +81,27 @@ def _load_rows() -> dict[ScopeKey, StateRow]:
     }
 
 
-def _shared_version() -> str | None:
-    """The current version token; raises when the cache is unreachable."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # First reader after a flush: agree on one token (add is atomic) and reload.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+def _unshared() -> Snapshot:
+    """Rows read straight from the table, for this caller only."""
+    return Snapshot(None, time.monotonic(), _load_rows())
 
 
-def current_rows() -> Mapping[ScopeKey, StateRow]:
-    """All state rows as of now, at the cost of one cache read in the common case."""
+def current_snapshot() -> Snapshot:
+    """The state as of now, at the cost of one cache read in the common case (none
+    inside `pin()`)."""
     global _snapshot
     if getattr(_local, "dirty", False):
         if connection.in_atomic_block:
-            return _load_rows()
+            return _unshared()
         _local.dirty = False
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
     try:
-        version = _shared_version()
+        version = version_store.read()
     except Exception:  # the cache backend's connection errors are not one exception type
         log.warning("plugin state cache unreachable; reading the state table directly")
-        return _load_rows()
+        return _unshared()
     now = time.monotonic()
     snap = _snapshot
     if (
@@ -100,12 +110,32 @@ def current_rows() -> Mapping[ScopeKey, StateRow]:
         and snap.version == version
         and now - snap.loaded_at < MAX_AGE_SECONDS
     ):
-        return snap.rows
+        return snap
     # The version is read before the rows: a write that lands in between bumps the
     # version again, so the next call reloads instead of keeping stale rows.
-    rows = _load_rows()
-    _snapshot = Snapshot(version, now, rows)
-    return rows
+    snap = Snapshot(version, now, _load_rows())
+    _snapshot = snap
+    return snap
+
+
+def current_rows() -> Mapping[ScopeKey, StateRow]:
+    """All state rows as of now (see current_snapshot)."""
+    return current_snapshot().rows
+
+
+@contextmanager
+def pin() -> Iterator[Snapshot]:
+    """Answer every lookup in the block (this thread / task only) from one snapshot.
+
+    For short read-only units of work: a state change made inside the block is seen
+    after it, not in it (except the block's own writes in a transaction, which always
+    read the table).
+    """
+    token = _pinned.set(current_snapshot())
+    try:
+        yield _pinned.get()  # type: ignore[misc]
+    finally:
+        _pinned.reset(token)
 
 
 def bump_version() -> None:
@@ -127,7 +157,7 @@ def _set_new_version() -> None:
     global _snapshot
     _snapshot = None
     try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version_store.publish_new()
     except Exception:
         # Other processes will catch up within MAX_AGE_SECONDS; the write itself stands.
         log.warning("could not publish the plugin state version; peers refresh within %ss",
@@ -140,4 +170,20 @@ def _state_changed(**kwargs: object) -> None:
     bump_version()
 
 
-__all__ = ("MAX_AGE_SECONDS", "StateRow", "bump_version", "current_rows")
+@receiver(setting_changed, dispatch_uid="plugin_manager.django_setting_changed")
+def _django_setting_changed(**kwargs: object) -> None:
+    # Memoised effective settings include the env layer (Django settings).
+    global _snapshot
+    _snapshot = None
+    version_store.forget_client()
+
+
+__all__ = (
+    "MAX_AGE_SECONDS",
+    "Snapshot",
+    "StateRow",
+    "bump_version",
+    "current_rows",
+    "current_snapshot",
+    "pin",
+)

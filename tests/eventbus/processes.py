@@ -174,6 +174,7 @@ def point_celery_at(broker_url: str) -> None:
     """
     from kombu import pools
 
+    from apps.plugin_manager.eventbus.enqueue import forget_producers
     from kgc_erp.celery import app as celery_app
 
     if celery_app.conf.broker_url == broker_url:
@@ -183,3 +184,4 @@ def point_celery_at(broker_url: str) -> None:
         celery_app._pool.force_close_all()
     celery_app._after_fork()  # Celery's own hook: drops cached connection/producer pools
     pools.reset()  # kombu's global producer pools, keyed by connection, too
+    forget_producers()  # and the event bus's handle on one of them

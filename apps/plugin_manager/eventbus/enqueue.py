@@ -13,6 +13,7 @@ the sweeper) are made directly.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterable, Sequence
 
@@ -76,15 +77,33 @@ def publish_in_batches(single: str, many: str, ids: list[int]) -> int:
     return published
 
 
+# ((pid it was made in, broker URL), pool)
+_producer_pool: tuple[tuple[int, str], ProducerPool] | None = None
+
+
 def _producers(app: Celery) -> ProducerPool:
     """A producer pool whose connection gives up at the first refused connect.
 
     Kombu's default retries a refused connect for seconds before failing; that would stall
-    every publish while the broker is down, for nothing (see the module docstring). Looked
-    up per call: kombu's pool registry is reset in forked workers, a cached pool is not.
+    every publish while the broker is down, for nothing (see the module docstring). Kept
+    per process (building the connection key costs more than a publish): kombu resets its
+    pools in a forked child, so a pool made in the parent is not reused there.
     """
+    global _producer_pool
+    key = (os.getpid(), str(app.conf.broker_url))
+    cached = _producer_pool
+    if cached is not None and cached[0] == key:
+        return cached[1]
     options = {**app.conf.broker_transport_options, "max_retries": 0}
-    return pools.producers[app.connection_for_write(transport_options=options)]
+    pool = pools.producers[app.connection_for_write(transport_options=options)]
+    _producer_pool = (key, pool)
+    return pool
+
+
+def forget_producers() -> None:
+    """Build the producer pool anew on the next publish (kombu's pools were reset)."""
+    global _producer_pool
+    _producer_pool = None
 
 
 def enqueue_deliveries(delivery_ids: Iterable[int], countdown: float | None = None) -> int:
@@ -119,6 +138,7 @@ __all__ = (
     "enqueue_event_deliveries",
     "enqueue_inbound",
     "enqueue_inbound_after_commit",
+    "forget_producers",
     "publish",
     "publish_in_batches",
     "reset_pause",

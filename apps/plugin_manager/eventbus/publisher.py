@@ -55,6 +55,14 @@ def coalesce(batch: list[tuple[str, object]]) -> list[tuple[str, object]]:
     return result
 
 
+def _take_waiting(source: queue.SimpleQueue[tuple[str, object]], batch: list) -> None:
+    while len(batch) < MAX_BATCH:
+        try:
+            batch.append(source.get_nowait())
+        except queue.Empty:
+            return
+
+
 class BackgroundPublisher:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -83,15 +91,13 @@ class BackgroundPublisher:
             batch = [own_queue.get()]
             # Linger a moment so that what arrives meanwhile goes out in the same message:
             # under load one message carries many ids, which keeps publishing (Celery's
-            # message building is the expensive part) off the web process's back.
-            until = time.monotonic() + LINGER_SECONDS
-            while len(batch) < MAX_BATCH:
-                remaining = until - time.monotonic()
-                try:
-                    batch.append(own_queue.get(timeout=remaining) if remaining > 0
-                                 else own_queue.get_nowait())
-                except queue.Empty:
-                    break
+            # message building is the expensive part) off the web process's back. One
+            # sleep, then take what came: waking up for each arrival would make this
+            # thread compete for the interpreter lock with the requests it serves.
+            _take_waiting(own_queue, batch)
+            if len(batch) < MAX_BATCH:
+                time.sleep(LINGER_SECONDS)
+                _take_waiting(own_queue, batch)
             try:
                 for task_name, argument in coalesce(batch):
                     publish(task_name, [argument])

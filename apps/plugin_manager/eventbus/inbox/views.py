@@ -17,6 +17,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.plugin_manager import runtime, snapshot
 from kgc_erp.tenants.models import Tenant
 
 from .. import conf
@@ -177,21 +178,21 @@ def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) ->
     tenant: Tenant | None = None
     raw = b""
     try:
-        tenant = _resolve_tenant(source, tenant_slug)
-        from apps.plugin_manager import runtime
-
-        if not runtime.is_enabled(source.plugin_id, tenant.pk if tenant else None):
-            raise Refusal(404, "source_disabled")
-        raw = _read_body(request)
-        verification = _verify(source, tenant, request, raw)
-        payload = _parse(raw)
-        try:
-            event_type = source.event_type(payload)
-        except (KeyError, TypeError, ValueError):
-            raise Refusal(400, "missing_event_type") from None
-        reason = source.check_tenant(tenant, payload)
-        if reason:
-            raise Refusal(403, reason)
+        # Is the source on, its secret, the account check: one plugin-state read.
+        with snapshot.pin():
+            tenant = _resolve_tenant(source, tenant_slug)
+            if not runtime.is_enabled(source.plugin_id, tenant.pk if tenant else None):
+                raise Refusal(404, "source_disabled")
+            raw = _read_body(request)
+            verification = _verify(source, tenant, request, raw)
+            payload = _parse(raw)
+            try:
+                event_type = source.event_type(payload)
+            except (KeyError, TypeError, ValueError):
+                raise Refusal(400, "missing_event_type") from None
+            reason = source.check_tenant(tenant, payload)
+            if reason:
+                raise Refusal(403, reason)
         status = _accept(source, tenant, request, raw, verification, event_type)
     except Refusal as refusal:
         logger.warning(
