@@ -65,6 +65,9 @@ class Snapshot:
 
 
 _snapshot: Snapshot | None = None
+# When a version read last confirmed _snapshot (monotonic): callers that accept a bounded
+# staleness skip the read within their bound.
+_confirmed_at = 0.0
 _pinned: ContextVar[Snapshot | None] = ContextVar("plugin_state_pinned", default=None)
 # Set while this thread's open transaction has written state rows: what it reads then may
 # still roll back, so it must neither use nor publish the shared snapshot (Django has no
@@ -86,10 +89,15 @@ def _unshared() -> Snapshot:
     return Snapshot(None, time.monotonic(), _load_rows())
 
 
-def current_snapshot() -> Snapshot:
+def current_snapshot(max_staleness: float = 0.0) -> Snapshot:
     """The state as of now, at the cost of one cache read in the common case (none
-    inside `pin()`)."""
-    global _snapshot
+    inside `pin()`).
+
+    `max_staleness` > 0 accepts a snapshot another process's change may have outdated up
+    to that many seconds ago, and skips the cache read within that bound. This process's
+    own changes are always seen at once (bump_version drops the snapshot).
+    """
+    global _snapshot, _confirmed_at
     if getattr(_local, "dirty", False):
         if connection.in_atomic_block:
             return _unshared()
@@ -97,24 +105,28 @@ def current_snapshot() -> Snapshot:
     pinned = _pinned.get()
     if pinned is not None:
         return pinned
+    snap = _snapshot
+    if snap is not None and max_staleness > 0 and time.monotonic() - _confirmed_at < max_staleness:
+        return snap
     try:
         version = version_store.read()
     except Exception:  # the cache backend's connection errors are not one exception type
         log.warning("plugin state cache unreachable; reading the state table directly")
         return _unshared()
     now = time.monotonic()
-    snap = _snapshot
     if (
         snap is not None
         and version is not None
         and snap.version == version
         and now - snap.loaded_at < MAX_AGE_SECONDS
     ):
+        _confirmed_at = now
         return snap
     # The version is read before the rows: a write that lands in between bumps the
     # version again, so the next call reloads instead of keeping stale rows.
     snap = Snapshot(version, now, _load_rows())
     _snapshot = snap
+    _confirmed_at = now
     return snap
 
 
@@ -124,14 +136,15 @@ def current_rows() -> Mapping[ScopeKey, StateRow]:
 
 
 @contextmanager
-def pin() -> Iterator[Snapshot]:
-    """Answer every lookup in the block (this thread / task only) from one snapshot.
+def pin(max_staleness: float = 0.0) -> Iterator[Snapshot]:
+    """Answer every lookup in the block (this thread / task only) from one snapshot
+    (see current_snapshot for `max_staleness`).
 
     For short read-only units of work: a state change made inside the block is seen
     after it, not in it (except the block's own writes in a transaction, which always
     read the table).
     """
-    token = _pinned.set(current_snapshot())
+    token = _pinned.set(current_snapshot(max_staleness))
     try:
         yield _pinned.get()  # type: ignore[misc]
     finally:
