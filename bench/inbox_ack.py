@@ -11,7 +11,8 @@ Chatwoot source: verify, store the raw delivery (deduplicated), hand the process
 to the broker, answer 200. Signing happens before the clock starts.
 
 1. Throughput: the same number of requests, as fast as `--connections` keep-alive
-   clients can send them, to the bare view and to the inbox. Target: inbox >= 50 %.
+   clients can send them, to the bare view, to the inbox's checks without the store
+   (`/bench/unstored/...`, see inbox_urls.py) and to the inbox. Target: inbox >= 50 %.
 2. Latency at a fixed rate (open loop: each request is due at its slot, latency is
    measured from the slot, so a stalled server cannot hide its queue). Target: p99 < 50 ms
    at 200 requests/s.
@@ -196,15 +197,19 @@ def main() -> None:
         closed_loop(port, signed_requests(200, inbox_path), args.connections)
         closed_loop(port, signed_requests(200, "/bench/bare/"), args.connections)
 
-        results = {}
-        for label, path in (("bare view", "/bench/bare/"), ("inbox", inbox_path),
-                            ("bare view", "/bench/bare/"), ("inbox", inbox_path)):
+        results: dict[str, list[float]] = {}
+        unstored_path = f"/bench/unstored/gamma-chatwoot/{TENANT_SLUG}/"
+        rounds = (("bare view", "/bench/bare/"), ("unstored", unstored_path),
+                  ("inbox", inbox_path))
+        for label, path in rounds * 2:
             rate, statuses = closed_loop(port, signed_requests(args.requests, path),
                                          args.connections)
             results.setdefault(label, []).append(rate)
             print(f"{label:>9}: {rate:.0f} requests/s, statuses {statuses}")
         bare = statistics.fmean(results["bare view"])
         inbox = statistics.fmean(results["inbox"])
+        unstored = statistics.fmean(results["unstored"])
+        print(f"checks without storing / bare view throughput: {unstored / bare:.0%}")
         print(f"inbox / bare view throughput: {inbox / bare:.0%} (target >= 50 %)")
 
         count = int(args.rate * args.seconds)
