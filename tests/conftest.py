@@ -11,3 +11,28 @@ from django.core.cache import cache
 def _isolated_cache() -> None:
     # The cache is the real Redis; start every test from an empty one.
     cache.clear()
+
+
+_TRANSACTIONAL_FIXTURES = frozenset({"transactional_db", "live_server"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test restores the migrated rows when it ends.
+
+    A transactional test ends with a flush. Without serialized rollback Django re-creates
+    the content types with new ids and drops the rows the migrations made (the
+    headquarters tenant, beat schedules); a later test with serialized rollback then fails
+    to restore its snapshot over them, or a later test misses them, depending on which
+    tests a run selects. Serialized rollback on all of them keeps every order working.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        transactional = kwargs.get("transaction", False) or bool(
+            _TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        if transactional and not kwargs.get("serialized_rollback"):
+            item.add_marker(
+                pytest.mark.django_db(**{**kwargs, "transaction": True,
+                                         "serialized_rollback": True})
+            )

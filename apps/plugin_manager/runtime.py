@@ -11,6 +11,7 @@ not installed is never enabled.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from django.conf import settings as django_settings
 
@@ -55,7 +56,7 @@ def get_plugin_settings(plugin_id: str, tenant_id: int | None) -> dict[str, obje
     plugin = get_plugin(plugin_id)
     snapshot = current_snapshot()
     memo_key = ("effective_settings", plugin_id, tenant_id)
-    values = snapshot.memo.get(memo_key)
+    values = cast("dict[str, object] | None", snapshot.memo.get(memo_key))
     if values is None:
         # Decrypting secrets is the costly part; the rows (hence the result) are fixed
         # for the snapshot's life.
@@ -67,7 +68,7 @@ def get_plugin_settings(plugin_id: str, tenant_id: int | None) -> dict[str, obje
             tenant_row.settings if tenant_row else None,
         )
         snapshot.memo[memo_key] = values
-    return dict(values)  # type: ignore[call-overload]  # the caller's own copy
+    return dict(values)  # the caller's own copy
 
 
 def subscribers_for_event(event_type: str, tenant_id: int | None) -> list[tuple[str, str]]:

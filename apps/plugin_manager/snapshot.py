@@ -144,9 +144,10 @@ def pin(max_staleness: float = 0.0) -> Iterator[Snapshot]:
     after it, not in it (except the block's own writes in a transaction, which always
     read the table).
     """
-    token = _pinned.set(current_snapshot(max_staleness))
+    pinned = current_snapshot(max_staleness)
+    token = _pinned.set(pinned)
     try:
-        yield _pinned.get()  # type: ignore[misc]
+        yield pinned
     finally:
         _pinned.reset(token)
 

@@ -41,21 +41,25 @@ def _call_webhook(subscriber: str, event: Event) -> int:
 
 
 def _call_plugin(plugin_id: str, event: Event, attempt: int, delivery_id: int) -> None:
-    from apps.plugin_manager import runtime
+    from apps.plugin_manager import runtime, snapshot
 
     tenant_id = event.tenant_id
-    if not runtime.is_enabled(plugin_id, tenant_id):
-        raise SkipDelivery("a bővítmény ki van kapcsolva vagy nincs telepítve")
-    handler_path = runtime.get_plugin(plugin_id).subscriptions.get(event.type)
-    if not handler_path:
-        raise SkipDelivery("a bővítmény már nem iratkozik fel erre az eseményre")
-    if runtime.is_circuit_open(plugin_id, tenant_id):
-        raise PostponeDelivery("a bővítmény nem elérhető (áramkör nyitva)")
+    # The checks and the settings the handler gets come from one state snapshot (one
+    # version read); the handler itself runs outside the pin, so it sees its own writes.
+    with snapshot.pin():
+        if not runtime.is_enabled(plugin_id, tenant_id):
+            raise SkipDelivery("a bővítmény ki van kapcsolva vagy nincs telepítve")
+        handler_path = runtime.get_plugin(plugin_id).subscriptions.get(event.type)
+        if not handler_path:
+            raise SkipDelivery("a bővítmény már nem iratkozik fel erre az eseményre")
+        if runtime.is_circuit_open(plugin_id, tenant_id):
+            raise PostponeDelivery("a bővítmény nem elérhető (áramkör nyitva)")
+        settings = runtime.get_plugin_settings(plugin_id, tenant_id)
     context = DeliveryContext(
         event=event,
         plugin_id=plugin_id,
         tenant=event.tenant,
-        settings=runtime.get_plugin_settings(plugin_id, tenant_id),
+        settings=settings,
         attempt=attempt,
         delivery_id=delivery_id,
     )
