@@ -1,69 +1,91 @@
-"""Storing an accepted inbound delivery: one INSERT ... ON CONFLICT DO NOTHING.
+"""Storing accepted inbound deliveries: one INSERT ... ON CONFLICT DO NOTHING per batch.
 
 The unique index on (source, tenant, dedupe key) of accepted rows is what recognises a
 replay; letting PostgreSQL decide in the same statement avoids a read-then-write race
-between two copies of one delivery arriving at once, and costs one round trip.
+between two copies of one delivery arriving at once, and costs one round trip however
+many rows the statement carries (group_commit.py batches concurrent requests' rows).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
 
-_INSERT_SQL = """
-INSERT INTO eventbus_inbounddelivery (
-    source, tenant_id, delivery_id, dedupe_key, event_type, headers, raw_body, body_size,
-    verification, signed_at, status, response_status, attempts, next_attempt_at,
-    last_error, received_at, processed_at
-) VALUES (
-    %(source)s, %(tenant_id)s, %(delivery_id)s, %(dedupe_key)s, %(event_type)s,
-    %(headers)s::jsonb, %(raw_body)s, %(body_size)s, %(verification)s, %(signed_at)s,
-    %(status)s, 200, 0, %(now)s, '', %(now)s, %(processed_at)s
+_COLUMNS = (
+    "source, tenant_id, delivery_id, dedupe_key, event_type, headers, raw_body, body_size, "
+    "verification, signed_at, status, response_status, attempts, next_attempt_at, "
+    "last_error, received_at, processed_at"
 )
-ON CONFLICT DO NOTHING
-RETURNING id
-"""
+_ROW = "(%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, 200, 0, %s, '', %s, %s)"
+
+UniqueKey = tuple[str, int | None, str]
 
 
-def insert_accepted(
-    *,
-    source: str,
-    tenant_id: int | None,
-    delivery_id: str,
-    dedupe_key: str,
-    event_type: str,
-    headers: Mapping[str, str],
-    raw_body: bytes,
-    verification: str,
-    signed_at: datetime | None,
-    status: str,
-    processed: bool,
-) -> int | None:
-    """The new row's id, or None when this delivery was stored before (a replay)."""
+@dataclass(frozen=True)
+class AcceptedRow:
+    source: str
+    tenant_id: int | None
+    delivery_id: str
+    dedupe_key: str
+    event_type: str
+    headers: Mapping[str, str]
+    raw_body: bytes
+    verification: str
+    signed_at: datetime | None
+    status: str
+    # True when nothing is left to do (an ignored event): no processing task is published.
+    processed: bool
+
+    @property
+    def unique_key(self) -> UniqueKey:
+        return (self.source, self.tenant_id, self.dedupe_key)
+
+    def parameters(self, now: datetime) -> list[object]:
+        return [
+            self.source,
+            self.tenant_id,
+            self.delivery_id,
+            self.dedupe_key,
+            self.event_type,
+            json.dumps(dict(self.headers)),
+            self.raw_body,
+            len(self.raw_body),
+            self.verification,
+            self.signed_at,
+            self.status,
+            now,
+            now,
+            now if self.processed else None,
+        ]
+
+
+def insert_rows(rows: Sequence[AcceptedRow]) -> list[int | None]:
+    """Each row's new id, or None where that delivery was stored before (a replay), also
+    when an earlier row of the same batch carries it."""
+    if not rows:
+        return []
     now = timezone.now()
-    params = {
-        "source": source,
-        "tenant_id": tenant_id,
-        "delivery_id": delivery_id,
-        "dedupe_key": dedupe_key,
-        "event_type": event_type,
-        "headers": json.dumps(dict(headers)),
-        "raw_body": raw_body,
-        "body_size": len(raw_body),
-        "verification": verification,
-        "signed_at": signed_at,
-        "status": status,
-        "now": now,
-        "processed_at": now if processed else None,
-    }
+    parameters: list[object] = []
+    for row in rows:
+        parameters.extend(row.parameters(now))
+    sql = (
+        f"INSERT INTO eventbus_inbounddelivery ({_COLUMNS}) VALUES "
+        + ", ".join([_ROW] * len(rows))
+        + " ON CONFLICT DO NOTHING RETURNING id, source, tenant_id, dedupe_key"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute(sql, parameters)
+        inserted: dict[UniqueKey, int] = {
+            (source, tenant_id, dedupe_key): pk
+            for pk, source, tenant_id, dedupe_key in cursor.fetchall()
+        }
+    # Within one statement the first copy of a delivery is the one stored.
+    return [inserted.pop(row.unique_key, None) for row in rows]
 
 
-__all__ = ("insert_accepted",)
+__all__ = ("AcceptedRow", "insert_rows")

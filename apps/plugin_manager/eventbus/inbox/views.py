@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Mapping
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -21,12 +21,12 @@ from apps.plugin_manager import runtime, snapshot
 from kgc_erp.tenants.models import Tenant
 
 from .. import conf
-from ..enqueue import enqueue_inbound_after_commit
 from ..models import InboundDelivery
 from ..signatures import Verification
+from .group_commit import group_commit
 from .registry import get_source
 from .sources import InboundSource
-from .storage import insert_accepted
+from .storage import AcceptedRow
 from .tenants import active_tenant
 
 logger = logging.getLogger("kgc.eventbus.inbox")
@@ -145,8 +145,7 @@ def _accept(
     else:
         dedupe_key = "sha256:" + hashlib.sha256(raw).hexdigest()
     handled = event_type in source.handlers
-    status = Status.RECEIVED if handled else Status.IGNORED
-    inbound_id = insert_accepted(
+    row = AcceptedRow(
         source=source.name,
         tenant_id=tenant.pk if tenant else None,
         delivery_id=(verification.delivery_id or "")[:200],
@@ -156,19 +155,17 @@ def _accept(
         raw_body=raw,
         verification=verification.reason,
         signed_at=verification.timestamp,
-        status=status,
+        status=Status.RECEIVED if handled else Status.IGNORED,
         processed=not handled,
     )
+    # Committed (with the rows of concurrent requests) before this returns.
+    inbound_id = group_commit.store(row)
     if inbound_id is None:
         raise Refusal(401, "replayed")
-    if handled:
-        # The INSERT committed on its own (autocommit) unless a caller wrapped the request
-        # in a transaction; on_commit covers both.
-        transaction.on_commit(lambda: enqueue_inbound_after_commit(inbound_id))
-    else:
+    if not handled:
         logger.info("eventbus.inbox.ignored source=%s event=%s id=%s", source.name,
                     event_type, inbound_id)
-    return status
+    return row.status
 
 
 def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) -> JsonResponse:
