@@ -65,9 +65,9 @@ class Snapshot:
 
 
 _snapshot: Snapshot | None = None
-# When a version read last confirmed _snapshot (monotonic): callers that accept a bounded
-# staleness skip the read within their bound.
-_confirmed_at = 0.0
+# (snapshot, monotonic time a version read last confirmed it): callers that accept a
+# bounded staleness skip the read within their bound while it is still the snapshot.
+_confirmed: tuple[Snapshot, float] | None = None
 _pinned: ContextVar[Snapshot | None] = ContextVar("plugin_state_pinned", default=None)
 # Set while this thread's open transaction has written state rows: what it reads then may
 # still roll back, so it must neither use nor publish the shared snapshot (Django has no
@@ -97,7 +97,7 @@ def current_snapshot(max_staleness: float = 0.0) -> Snapshot:
     to that many seconds ago, and skips the cache read within that bound. This process's
     own changes are always seen at once (bump_version drops the snapshot).
     """
-    global _snapshot, _confirmed_at
+    global _snapshot, _confirmed
     if getattr(_local, "dirty", False):
         if connection.in_atomic_block:
             return _unshared()
@@ -106,7 +106,14 @@ def current_snapshot(max_staleness: float = 0.0) -> Snapshot:
     if pinned is not None:
         return pinned
     snap = _snapshot
-    if snap is not None and max_staleness > 0 and time.monotonic() - _confirmed_at < max_staleness:
+    confirmed = _confirmed
+    if (
+        max_staleness > 0
+        and snap is not None
+        and confirmed is not None
+        and confirmed[0] is snap
+        and time.monotonic() - confirmed[1] < max_staleness
+    ):
         return snap
     try:
         version = version_store.read()
@@ -120,13 +127,13 @@ def current_snapshot(max_staleness: float = 0.0) -> Snapshot:
         and snap.version == version
         and now - snap.loaded_at < MAX_AGE_SECONDS
     ):
-        _confirmed_at = now
+        _confirmed = (snap, now)
         return snap
     # The version is read before the rows: a write that lands in between bumps the
     # version again, so the next call reloads instead of keeping stale rows.
     snap = Snapshot(version, now, _load_rows())
     _snapshot = snap
-    _confirmed_at = now
+    _confirmed = (snap, now)
     return snap
 
 

@@ -128,3 +128,22 @@ def test_a_lost_connection_fails_the_batch_with_503_material(monkeypatch,
     with pytest.raises(OperationalError):
         GroupCommit().store(accepted(tenant_tx.pk, str(uuid.uuid4())))
     assert not InboundDelivery.objects.filter(source=SOURCE).exists()
+
+
+def test_an_unexpected_error_settles_every_waiting_request(monkeypatch,
+                                                           tenant_tx: Tenant) -> None:
+    calls: list[int] = []
+
+    def buggy(rows):
+        calls.append(len(rows))
+        if len(calls) == 1:
+            time.sleep(0.3)  # the others queue behind this one
+        raise RuntimeError("a bug in the statement builder")
+
+    monkeypatch.setattr(group_commit_module, "insert_rows", buggy)
+    rows = [accepted(tenant_tx.pk, str(uuid.uuid4())) for _ in range(5)]
+    started = time.monotonic()
+    results = run_concurrently(GroupCommit().store, rows)
+    assert time.monotonic() - started < 10  # nobody waits for a slot no one will settle
+    assert all(isinstance(result, OperationalError) for result in results)
+    assert len(calls) < len(rows)  # the queued ones failed together, as one batch

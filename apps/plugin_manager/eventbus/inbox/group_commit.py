@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 
 from django.db import (
-    DatabaseError,
     DataError,
     IntegrityError,
     OperationalError,
@@ -83,7 +83,8 @@ class GroupCommit:
             for slot in batch:
                 self._write_alone(slot)
             return
-        except DatabaseError:  # the connection or the server: the whole batch fails
+        except Exception:  # the connection, the server (or a bug): the whole batch fails
+            # Never let it escape unsettled: the other requests would wait for ever.
             logger.warning("eventbus.inbox.store-failed rows=%d", len(batch), exc_info=True)
             _fail(batch)
             return
@@ -95,7 +96,7 @@ class GroupCommit:
     def _write_alone(slot: _Slot) -> None:
         try:
             slot.inbound_id = _store([slot.row])[0]
-        except DatabaseError:
+        except Exception:
             logger.warning("eventbus.inbox.store-failed source=%s", slot.row.source,
                            exc_info=True)
             _fail([slot])
@@ -119,8 +120,13 @@ def _store(rows: list[AcceptedRow]) -> list[int | None]:
     ]
     if to_process:
         # Immediately in autocommit; after the caller's commit inside an atomic block.
-        transaction.on_commit(lambda: [enqueue_inbound_after_commit(i) for i in to_process])
+        transaction.on_commit(partial(_publish, to_process))
     return ids
+
+
+def _publish(inbound_ids: list[int]) -> None:
+    for inbound_id in inbound_ids:
+        enqueue_inbound_after_commit(inbound_id)
 
 
 group_commit = GroupCommit()
