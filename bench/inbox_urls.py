@@ -7,17 +7,12 @@
   nothing after, which splits the inbox's cost into "checking" and "storing durably".
 """
 
-import json
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, path
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.plugin_manager import runtime, snapshot
 from apps.plugin_manager.eventbus.inbox.registry import get_source
-from apps.plugin_manager.eventbus.inbox.tenants import active_tenant
-from apps.plugin_manager.eventbus.inbox.views import STATE_STALENESS_SECONDS
+from apps.plugin_manager.eventbus.inbox.views import Received, Refusal, check_delivery
 from kgc_erp.urls import urlpatterns as project_urlpatterns
 
 
@@ -28,21 +23,14 @@ def bare(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 def unstored(request: HttpRequest, source_name: str, tenant_slug: str) -> JsonResponse:
+    """The inbox's own checks (views.check_delivery), then 200 without storing."""
     source = get_source(source_name)
-    tenant = active_tenant(tenant_slug)
-    if source is None or tenant is None:
-        return JsonResponse({"error": "unknown"}, status=404)
-    with snapshot.pin(max_staleness=STATE_STALENESS_SECONDS):
-        if not runtime.is_enabled(source.plugin_id, tenant.pk):
-            return JsonResponse({"error": "source_disabled"}, status=404)
-        raw = request.read()
-        secret = source.secret_for(tenant) or ""
-        if not source.verify(request.headers, raw, secret, timezone.now()).ok:
-            return JsonResponse({"error": "signature"}, status=401)
-        payload = json.loads(raw)
-        source.event_type(payload)
-        if source.check_tenant(tenant, payload):
-            return JsonResponse({"error": "tenant"}, status=403)
+    if source is None:
+        return JsonResponse({"error": "unknown_source"}, status=404)
+    try:
+        check_delivery(request, source, tenant_slug, Received())
+    except Refusal as refusal:
+        return JsonResponse({"error": refusal.reason}, status=refusal.status)
     return JsonResponse({"status": "accepted"})
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
@@ -168,6 +169,39 @@ def _accept(
     return row.status
 
 
+@dataclass
+class Received:
+    """What the checks have established so far (a refusal stores what there is)."""
+
+    tenant: Tenant | None = None
+    raw: bytes = b""
+    verification: Verification | None = None
+    event_type: str = ""
+
+
+def check_delivery(
+    request: HttpRequest, source: InboundSource, tenant_slug: str | None, received: Received
+) -> Verification:
+    """Steps 1-4 of sources.py, filling `received` as they pass; raises Refusal."""
+    # Is the source on, its secret, the account check: one plugin-state snapshot,
+    # confirmed against the shared version at most once a second per process.
+    with snapshot.pin(max_staleness=STATE_STALENESS_SECONDS):
+        received.tenant = tenant = _resolve_tenant(source, tenant_slug)
+        if not runtime.is_enabled(source.plugin_id, tenant.pk if tenant else None):
+            raise Refusal(404, "source_disabled")
+        received.raw = _read_body(request)
+        received.verification = verification = _verify(source, tenant, request, received.raw)
+        payload = _parse(received.raw)
+        try:
+            received.event_type = source.event_type(payload)
+        except (KeyError, TypeError, ValueError):
+            raise Refusal(400, "missing_event_type") from None
+        reason = source.check_tenant(tenant, payload)
+        if reason:
+            raise Refusal(403, reason)
+    return verification
+
+
 def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) -> JsonResponse:
     source = get_source(source_name)
     if source is None:
@@ -175,27 +209,11 @@ def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) ->
         return _response(404, error="unknown_source")
     if request.method != "POST":
         return _response(405, error="method_not_allowed")
-    verification: Verification | None = None
-    tenant: Tenant | None = None
-    raw = b""
+    received = Received()
     try:
-        # Is the source on, its secret, the account check: one plugin-state snapshot,
-        # confirmed against the shared version at most once a second per process.
-        with snapshot.pin(max_staleness=STATE_STALENESS_SECONDS):
-            tenant = _resolve_tenant(source, tenant_slug)
-            if not runtime.is_enabled(source.plugin_id, tenant.pk if tenant else None):
-                raise Refusal(404, "source_disabled")
-            raw = _read_body(request)
-            verification = _verify(source, tenant, request, raw)
-            payload = _parse(raw)
-            try:
-                event_type = source.event_type(payload)
-            except (KeyError, TypeError, ValueError):
-                raise Refusal(400, "missing_event_type") from None
-            reason = source.check_tenant(tenant, payload)
-            if reason:
-                raise Refusal(403, reason)
-        status = _accept(source, tenant, request, raw, verification, event_type)
+        verification = check_delivery(request, source, tenant_slug, received)
+        status = _accept(source, received.tenant, request, received.raw, verification,
+                         received.event_type)
     except Refusal as refusal:
         logger.warning(
             "eventbus.inbox.refused source=%s tenant=%s status=%s reason=%s",
@@ -205,7 +223,8 @@ def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) ->
             refusal.reason,
         )
         if refusal.status in (400, 401, 403):
-            _store_refusal(source, tenant, request, raw, refusal, verification)
+            _store_refusal(source, received.tenant, request, received.raw, refusal,
+                           received.verification)
         return _response(refusal.status, error=refusal.reason)
     return _response(200, status="ignored" if status == Status.IGNORED else "accepted")
 
