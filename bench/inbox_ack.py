@@ -41,7 +41,7 @@ SECRET = "bench-chatwoot-webhook-secret"
 
 
 def signed_requests(count: int, path: str) -> list[tuple[str, bytes, dict[str, str]]]:
-    from apps.plugin_manager.eventbus.signatures import sign_chatwoot
+    from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
     from tests.eventbus.contracts import chatwoot_webhook
 
     body = chatwoot_webhook("message_created")
@@ -52,7 +52,7 @@ def signed_requests(count: int, path: str) -> list[tuple[str, bytes, dict[str, s
             "Content-Type": "application/json",
             "X-Chatwoot-Delivery": str(uuid.uuid4()),
             "X-Chatwoot-Timestamp": str(timestamp),
-            "X-Chatwoot-Signature": sign_chatwoot(SECRET, timestamp, body),
+            "X-Chatwoot-Signature": CHATWOOT_SIGNATURE.sign(SECRET, timestamp, body),
         }
         requests.append((path, body, headers))
     return requests

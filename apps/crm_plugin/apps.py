@@ -2,7 +2,7 @@
 
 from apps.plugin_manager.plugins import PluginAction, PluginAppConfig, SettingField, SettingKind
 
-HANDLERS = "apps.crm_plugin.twenty.handlers"
+OUTBOUND = "apps.crm_plugin.twenty.outbound"
 
 
 class CrmPluginConfig(PluginAppConfig):
@@ -18,13 +18,13 @@ class CrmPluginConfig(PluginAppConfig):
     )
     enabled_setting = "CRM_MODULE_ENABLED"
     subscriptions = {
-        "partner.created": f"{HANDLERS}.sync_partner",
-        "partner.updated": f"{HANDLERS}.sync_partner",
-        "partner.deleted": f"{HANDLERS}.remove_partner",
-        "rental.completed": f"{HANDLERS}.rental_completed",
-        "rental.late": f"{HANDLERS}.rental_late",
-        "worklog.completed": f"{HANDLERS}.worklog_completed",
-        "order.delivered": f"{HANDLERS}.order_delivered",
+        "partner.created": f"{OUTBOUND}.sync_partner",
+        "partner.updated": f"{OUTBOUND}.sync_partner",
+        "partner.deleted": f"{OUTBOUND}.remove_partner",
+        "rental.completed": f"{OUTBOUND}.rental_completed",
+        "rental.late": f"{OUTBOUND}.rental_late",
+        "worklog.completed": f"{OUTBOUND}.worklog_completed",
+        "order.delivered": f"{OUTBOUND}.order_delivered",
     }
     settings_schema = (
         SettingField("crm_api_url", "Twenty alap URL", SettingKind.URL, required=True,

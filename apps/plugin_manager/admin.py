@@ -185,7 +185,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
             try:
                 now_enabled = set_enabled(plugin_id, tenant, enabled, user=request.user)
             except ValidationError as exc:
-                # The messages name the field ("A(z) „Chatwoot API kulcs” mező ...").
+                # The messages name the field ("A(z) „API kulcs” mező ...").
                 for errors in exc.message_dict.values():
                     for error in errors:
                         messages.error(request, f"Nem kapcsolható be: {error}")

@@ -19,7 +19,6 @@ WORKLOG_QUOTE_READY = "worklog.quote_ready"
 WORKLOG_COMPLETED = "worklog.completed"
 ORDER_ARRIVED = "order.arrived"
 ORDER_DELIVERED = "order.delivered"
-CHATWOOT_CONVERSATION_CREATED = "chatwoot.conversation_created"
 
 KNOWN_EVENT_TYPES: frozenset[str] = frozenset(
     {
@@ -35,12 +34,10 @@ KNOWN_EVENT_TYPES: frozenset[str] = frozenset(
         WORKLOG_COMPLETED,
         ORDER_ARRIVED,
         ORDER_DELIVERED,
-        CHATWOOT_CONVERSATION_CREATED,
     }
 )
 
 __all__ = (
-    "CHATWOOT_CONVERSATION_CREATED",
     "KNOWN_EVENT_TYPES",
     "ORDER_ARRIVED",
     "ORDER_DELIVERED",

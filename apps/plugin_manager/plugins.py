@@ -67,7 +67,7 @@ class HealthResult:
 class PluginAppConfig(AppConfig):
     """Base AppConfig of every plugin app. Subclasses set the attributes below."""
 
-    # Short, stable id: "support", "crm", "glpi", "krayin" ...
+    # Short, stable id: "support", "crm", ...
     plugin_id: str = ""
     plugin_name: str = ""  # Hungarian display name
     description: str = ""
@@ -83,8 +83,8 @@ class PluginAppConfig(AppConfig):
     webhook_sources: Mapping[str, str] = {}
     # URLconfs mounted by the root URLconf: (("prefix/", "dotted.urls"), ...).
     mounted_urls: Sequence[tuple[str, str]] = ()
-    # Event types this plugin emits into the outbox itself (e.g. "chatwoot.conversation_created"
-    # is already a core-known type; new ones go here so other plugins may subscribe).
+    # Event types this plugin emits into the outbox itself (e.g. "helpdesk.conversation_created"),
+    # declared in the connector's event_types.py: other plugins may subscribe to them.
     emits: Sequence[str] = ()
 
     # Plugin apps import this base class into their apps.py, which would give Django two

@@ -2,7 +2,9 @@
 
 from apps.plugin_manager.plugins import PluginAction, PluginAppConfig, SettingField, SettingKind
 
-HANDLERS = "apps.support_plugin.chatwoot.handlers"
+from .chatwoot import event_types as chatwoot_events
+
+OUTBOUND = "apps.support_plugin.chatwoot.outbound"
 
 
 class SupportPluginConfig(PluginAppConfig):
@@ -18,17 +20,17 @@ class SupportPluginConfig(PluginAppConfig):
     )
     enabled_setting = "SUPPORT_MODULE_ENABLED"
     subscriptions = {
-        "partner.created": f"{HANDLERS}.sync_partner",
-        "partner.updated": f"{HANDLERS}.sync_partner",
-        "partner.deleted": f"{HANDLERS}.delete_partner",
-        "rental.started": f"{HANDLERS}.notify_rental_started",
-        "rental.due_tomorrow": f"{HANDLERS}.notify_rental_due_tomorrow",
-        "rental.late": f"{HANDLERS}.notify_rental_late",
-        "rental.completed": f"{HANDLERS}.notify_rental_returned",
-        "worklog.status_changed": f"{HANDLERS}.worklog_status_changed",
-        "worklog.quote_ready": f"{HANDLERS}.notify_worklog_quote_ready",
-        "worklog.completed": f"{HANDLERS}.notify_worklog_completed",
-        "order.arrived": f"{HANDLERS}.notify_order_arrived",
+        "partner.created": f"{OUTBOUND}.sync_partner",
+        "partner.updated": f"{OUTBOUND}.sync_partner",
+        "partner.deleted": f"{OUTBOUND}.delete_partner",
+        "rental.started": f"{OUTBOUND}.notify_rental_started",
+        "rental.due_tomorrow": f"{OUTBOUND}.notify_rental_due_tomorrow",
+        "rental.late": f"{OUTBOUND}.notify_rental_late",
+        "rental.completed": f"{OUTBOUND}.notify_rental_returned",
+        "worklog.status_changed": f"{OUTBOUND}.worklog_status_changed",
+        "worklog.quote_ready": f"{OUTBOUND}.notify_worklog_quote_ready",
+        "worklog.completed": f"{OUTBOUND}.notify_worklog_completed",
+        "order.arrived": f"{OUTBOUND}.notify_order_arrived",
     }
     settings_schema = (
         SettingField("chatwoot_api_url", "Chatwoot API URL", SettingKind.URL, required=True,
@@ -55,6 +57,7 @@ class SupportPluginConfig(PluginAppConfig):
                      "support_plugin.chatwoot.bootstrap_franchise_action"),
     )
     webhook_sources = {"chatwoot": "apps.support_plugin.chatwoot.webhooks.ChatwootSource"}
+    emits = chatwoot_events.EMITTED
     mounted_urls = (("support/chatwoot/", "apps.support_plugin.urls"),)
 
     def ready(self) -> None:

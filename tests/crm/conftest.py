@@ -14,7 +14,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from apps.crm_plugin.twenty.client import TwentyClient, TwentyConfig
+from apps.crm_plugin.twenty.client import TwentyClient
+from apps.crm_plugin.twenty.config import TwentyConfig
 from apps.crm_plugin.twenty.rate_limit import forget_buckets
 from apps.plugin_manager import services
 from apps.plugin_manager.eventbus import enqueue

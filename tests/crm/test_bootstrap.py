@@ -3,7 +3,8 @@ objects exist only once the metadata mutations created them."""
 
 from __future__ import annotations
 
-from apps.crm_plugin.twenty.schema_bootstrap import CUSTOM_OBJECTS, PERSON_FIELDS, bootstrap_schema
+from apps.crm_plugin.twenty.data_model import CUSTOM_OBJECTS, PERSON_FIELDS
+from apps.crm_plugin.twenty.schema_bootstrap import bootstrap_schema
 
 from .conftest import client_for, control
 

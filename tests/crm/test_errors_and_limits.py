@@ -7,8 +7,15 @@ import time
 
 import pytest
 
-from apps.crm_plugin.twenty.client import TwentyClient, TwentyConfig
-from apps.crm_plugin.twenty.errors import TwentyError, classify_graphql_errors
+from apps.crm_plugin.twenty.client import TwentyClient
+from apps.crm_plugin.twenty.config import TwentyConfig
+from apps.crm_plugin.twenty.errors import (
+    TwentyError,
+    TwentyRateLimited,
+    TwentySchemaMissing,
+    TwentyUnauthorized,
+    classify_graphql_errors,
+)
 from apps.crm_plugin.twenty.rate_limit import TokenBucket
 from apps.plugin_manager.eventbus.errors import PermanentDeliveryError, TransientDeliveryError
 from sandboxes.twenty.server import start_sandbox
@@ -30,18 +37,16 @@ def test_limit_reached_is_retryable_with_the_wait_for_one_token(workspace) -> No
         error = _fail(client)
     assert error.message == "Limit reached (3 tokens per 60000 ms)"
     assert error.code == "BAD_USER_INPUT" and error.http_status is None  # HTTP 200
-    assert error.retryable and error.is_rate_limited
+    assert error.retryable and isinstance(error, TwentyRateLimited)
+    assert isinstance(error, TransientDeliveryError)
     assert error.retry_after == pytest.approx(20.0)
-    delivery_error = error.to_delivery_error()
-    assert isinstance(delivery_error, TransientDeliveryError)
-    assert delivery_error.retry_after == pytest.approx(20.0)
 
 
 def test_a_wrong_api_key_is_dead_not_retried(workspace) -> None:
     with TwentyClient(TwentyConfig(workspace.url, "not-the-key")) as client:
         error = _fail(client)
     assert error.code == "UNAUTHENTICATED" and not error.retryable
-    assert isinstance(error.to_delivery_error(), PermanentDeliveryError)
+    assert isinstance(error, TwentyUnauthorized) and isinstance(error, PermanentDeliveryError)
 
 
 @pytest.mark.parametrize(
@@ -54,7 +59,7 @@ def test_server_faults_are_retryable(workspace, mode: str, retry_after: float | 
     with client_for(workspace) as client:
         error = _fail(client)
         client.find_people({}, first=1)  # the fault was used up: the next call works
-    assert error.retryable
+    assert error.retryable and isinstance(error, TransientDeliveryError)
     assert error.retry_after == (pytest.approx(retry_after) if retry_after else None)
     assert error.http_status == http_status
 
@@ -70,6 +75,21 @@ def test_unknown_codes_are_retried_and_bad_input_is_not() -> None:
     bad = classify_graphql_errors([{"message": "A duplicate entry was detected",
                                     "extensions": {"code": "BAD_USER_INPUT"}}])  # fmt: skip
     assert not bad.retryable
+
+
+def test_a_missing_field_of_our_model_waits_for_the_bootstrap_but_a_wrong_one_is_dead() -> None:
+    ours = classify_graphql_errors([{
+        "message": 'Cannot query field "kgcPartnerId" on type "Person".',
+        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}])
+    assert isinstance(ours, TwentySchemaMissing) and ours.retryable
+    our_type = classify_graphql_errors([{
+        "message": 'Unknown type "RentalRecordFilterInput".',
+        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}])
+    assert isinstance(our_type, TwentySchemaMissing)
+    wrong = classify_graphql_errors([{
+        "message": 'Cannot query field "email" on type "Person".',
+        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}])
+    assert not wrong.retryable
 
 
 class FakeClock:

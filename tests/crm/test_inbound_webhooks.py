@@ -15,9 +15,9 @@ import requests
 from apps.crm_plugin.models import CrmConflict, ProcessedOpportunity
 from apps.crm_plugin.twenty.inbound import DEFAULT_FRANCHISE_MODULES
 from apps.crm_plugin.twenty.mappers import kgc_partner_id
+from apps.crm_plugin.twenty.webhooks import SIGNATURE as TWENTY_SIGNATURE
 from apps.crm_plugin.twenty.webhooks import TwentySource
 from apps.plugin_manager.eventbus.models import InboundDelivery
-from apps.plugin_manager.eventbus.signatures import sign_twenty
 from kgc_erp.tenants.models import Tenant
 from tests.factories import PartnerFactory
 
@@ -57,7 +57,7 @@ def _post(url: str, body: bytes, secret: str = WEBHOOK_SECRET) -> requests.Respo
     return requests.post(url, data=body, timeout=10, headers={
         "Content-Type": "application/json",
         "X-Twenty-Webhook-Timestamp": timestamp,
-        "X-Twenty-Webhook-Signature": sign_twenty(secret, timestamp, body),
+        "X-Twenty-Webhook-Signature": TWENTY_SIGNATURE.sign(secret, timestamp, body),
         "X-Twenty-Webhook-Nonce": secrets.token_hex(16),
     })  # fmt: skip
 

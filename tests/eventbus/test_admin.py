@@ -17,7 +17,7 @@ from apps.plugin_manager.eventbus.models import (
     InboundDelivery,
     WebhookSubscription,
 )
-from apps.plugin_manager.eventbus.signatures import sign_chatwoot
+from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
 from kgc_erp.tenants.models import StaffMembership
 from tests.factories import PartnerFactory, TenantFactory
 
@@ -110,7 +110,7 @@ def test_inbox_browser_shows_raw_body_and_verification(admin_client, client, ten
         client.post(
             f"/webhooks/gamma-chatwoot/{tenant.slug}/", data=body,
             content_type="application/json",
-            headers={"X-Chatwoot-Signature": sign_chatwoot(secret, ts, body),
+            headers={"X-Chatwoot-Signature": CHATWOOT_SIGNATURE.sign(secret, ts, body),
                      "X-Chatwoot-Timestamp": str(ts)},
         )
     accepted = InboundDelivery.objects.get(verification="ok")

@@ -11,13 +11,14 @@ import pytest
 import redis
 from django.test import Client
 
+from apps.crm_plugin.twenty.webhooks import SIGNATURE as TWENTY_SIGNATURE
 from apps.plugin_manager import services
 from apps.plugin_manager.eventbus.external_refs import refs_for_external_id
 from apps.plugin_manager.eventbus.inbox.processing import process_inbound_delivery
 from apps.plugin_manager.eventbus.models import InboundDelivery
 from apps.plugin_manager.eventbus.publisher import background
 from apps.plugin_manager.eventbus.retry import retry_inbound
-from apps.plugin_manager.eventbus.signatures import sign_chatwoot, sign_twenty
+from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
 
 from .conftest import enable_gamma
 from .contracts import chatwoot_webhook, twenty_test_vector, twenty_webhook
@@ -44,7 +45,7 @@ def chatwoot_headers(body: bytes, *, ts: int | None = None, delivery: str | None
                      secret: str = CW_SECRET) -> dict[str, str]:
     ts = int(time.time()) if ts is None else ts
     headers = {
-        "X-Chatwoot-Signature": sign_chatwoot(secret, ts, body),
+        "X-Chatwoot-Signature": CHATWOOT_SIGNATURE.sign(secret, ts, body),
         "X-Chatwoot-Timestamp": str(ts),
     }
     if delivery != "":
@@ -56,7 +57,7 @@ def twenty_headers(body: bytes, secret: str = TWENTY_SECRET) -> dict[str, str]:
     ts = int(time.time() * 1000)
     return {
         "X-Twenty-Webhook-Timestamp": str(ts),
-        "X-Twenty-Webhook-Signature": sign_twenty(secret, ts, body),
+        "X-Twenty-Webhook-Signature": TWENTY_SIGNATURE.sign(secret, ts, body),
         "X-Twenty-Webhook-Nonce": uuid.uuid4().hex,
     }
 

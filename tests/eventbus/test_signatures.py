@@ -1,4 +1,5 @@
-"""The shared verifiers against the real formats (and Twenty's published test vector)."""
+"""The bus's signature mechanism with the connectors' schemes, against the real formats
+(and Twenty's published test vector)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from apps.plugin_manager.eventbus.signatures import (
-    kgc_signature_header,
-    sign_chatwoot,
-    sign_kgc,
-    sign_twenty,
-    verify_chatwoot,
-    verify_kgc,
-    verify_twenty,
-)
+from apps.crm_plugin.twenty.webhooks import SIGNATURE as TWENTY_SIGNATURE
+from apps.plugin_manager.eventbus.signatures import kgc_signature_header, sign_kgc, verify_kgc
+from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
 
 from .contracts import chatwoot_webhook, twenty_test_vector
 
@@ -24,7 +19,7 @@ SECRET = "cw-secret-Tz8kq2"
 
 def _chatwoot_headers(body: bytes, ts: int, secret: str = SECRET) -> dict[str, str]:
     return {
-        "X-Chatwoot-Signature": sign_chatwoot(secret, ts, body),
+        "X-Chatwoot-Signature": CHATWOOT_SIGNATURE.sign(secret, ts, body),
         "X-Chatwoot-Timestamp": str(ts),
         "X-Chatwoot-Delivery": "0b0e5d2c-7c1f-4d7e-9a59-1f0b6a2c9e11",
     }
@@ -35,11 +30,11 @@ def test_twenty_test_vector_verifies() -> None:
     raw = vector["rawBody"].encode()
     ts_ms = int(vector["headers"]["X-Twenty-Webhook-Timestamp"])
     now = datetime.fromtimestamp(ts_ms / 1000, tz=UTC) + timedelta(seconds=2)
-    result = verify_twenty(vector["headers"], raw, vector["secret"], now)
+    result = TWENTY_SIGNATURE.verify(vector["headers"], raw, vector["secret"], now)
     assert result.ok, result.reason
     assert result.delivery_id == vector["headers"]["X-Twenty-Webhook-Nonce"]
     assert result.timestamp == datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
-    assert sign_twenty(vector["secret"], ts_ms, raw) == vector["headers"][
+    assert TWENTY_SIGNATURE.sign(vector["secret"], ts_ms, raw) == vector["headers"][
         "X-Twenty-Webhook-Signature"
     ]
 
@@ -48,21 +43,23 @@ def test_twenty_test_vector_is_stale_today_and_forged_with_another_secret() -> N
     vector = twenty_test_vector()
     raw = vector["rawBody"].encode()
     ts = datetime.fromtimestamp(int(vector["headers"]["X-Twenty-Webhook-Timestamp"]) / 1000, UTC)
-    assert verify_twenty(vector["headers"], raw, vector["secret"], ts + timedelta(minutes=6)
-                         ).reason == "stale_timestamp"
-    assert verify_twenty(vector["headers"], raw, "other", ts).reason == "bad_signature"
-    assert verify_twenty(vector["headers"], raw + b" ", vector["secret"], ts
+    late = ts + timedelta(minutes=6)
+    assert TWENTY_SIGNATURE.verify(vector["headers"], raw, vector["secret"], late).reason == (
+        "stale_timestamp"
+    )
+    assert TWENTY_SIGNATURE.verify(vector["headers"], raw, "other", ts).reason == "bad_signature"
+    assert TWENTY_SIGNATURE.verify(vector["headers"], raw + b" ", vector["secret"], ts
                          ).reason == "bad_signature"
 
 
 def test_chatwoot_signature_over_the_raw_body() -> None:
     body = chatwoot_webhook("conversation_created")
     ts = int(NOW.timestamp())
-    result = verify_chatwoot(_chatwoot_headers(body, ts), body, SECRET, NOW)
+    result = CHATWOOT_SIGNATURE.verify(_chatwoot_headers(body, ts), body, SECRET, NOW)
     assert result.ok and result.delivery_id == "0b0e5d2c-7c1f-4d7e-9a59-1f0b6a2c9e11"
     # lower-case header names (as some proxies forward them) work the same
     lowered = {k.lower(): v for k, v in _chatwoot_headers(body, ts).items()}
-    assert verify_chatwoot(lowered, body, SECRET, NOW).ok
+    assert CHATWOOT_SIGNATURE.verify(lowered, body, SECRET, NOW).ok
 
 
 @pytest.mark.parametrize(
@@ -81,14 +78,14 @@ def test_chatwoot_refusals(mutate, reason: str) -> None:
     body = chatwoot_webhook("message_created")
     headers = _chatwoot_headers(body, int(NOW.timestamp()))
     mutate(headers)
-    assert verify_chatwoot(headers, body, SECRET, NOW).reason == reason
+    assert CHATWOOT_SIGNATURE.verify(headers, body, SECRET, NOW).reason == reason
 
 
 def test_chatwoot_timestamp_window_is_five_minutes_both_ways() -> None:
     body = chatwoot_webhook("message_created")
     for offset, ok in ((-299, True), (299, True), (-301, False), (301, False)):
         ts = int(NOW.timestamp()) + offset
-        result = verify_chatwoot(_chatwoot_headers(body, ts), body, SECRET, NOW)
+        result = CHATWOOT_SIGNATURE.verify(_chatwoot_headers(body, ts), body, SECRET, NOW)
         assert result.ok is ok, offset
         if not ok:
             assert result.reason == "stale_timestamp"
@@ -98,13 +95,13 @@ def test_a_timestamp_signed_for_another_body_does_not_verify() -> None:
     body = chatwoot_webhook("message_created")
     headers = _chatwoot_headers(body, int(NOW.timestamp()))
     headers["X-Chatwoot-Timestamp"] = str(int(NOW.timestamp()) + 1)
-    assert verify_chatwoot(headers, body, SECRET, NOW).reason == "bad_signature"
+    assert CHATWOOT_SIGNATURE.verify(headers, body, SECRET, NOW).reason == "bad_signature"
 
 
 def test_empty_secret_never_verifies() -> None:
     body = b"{}"
     headers = _chatwoot_headers(body, int(NOW.timestamp()), secret="")
-    assert verify_chatwoot(headers, body, "", NOW).reason == "no_secret"
+    assert CHATWOOT_SIGNATURE.verify(headers, body, "", NOW).reason == "no_secret"
 
 
 def test_kgc_signature_with_rotation_grace() -> None:

@@ -14,10 +14,10 @@ from django.core.cache import cache
 
 from apps.plugin_manager.eventbus.external_refs import find_ref
 from apps.plugin_manager.eventbus.models import InboundDelivery
-from apps.plugin_manager.eventbus.signatures import sign_chatwoot
 from apps.plugin_manager.services import update_settings
 from apps.support_plugin.chatwoot import bot_hook
 from apps.support_plugin.chatwoot.accounts import connect_tenant
+from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
 from apps.support_plugin.models import ConversationLink
 from kgc_erp.service.models import Worklog
 from kgc_erp.tenants.models import Tenant
@@ -47,7 +47,7 @@ def _post(url: str, body: bytes, secret: str, delivery_id: str | None = None) ->
         "Content-Type": "application/json",
         "X-Chatwoot-Delivery": delivery_id or str(uuid.uuid4()),
         "X-Chatwoot-Timestamp": timestamp,
-        "X-Chatwoot-Signature": sign_chatwoot(secret, timestamp, body),
+        "X-Chatwoot-Signature": CHATWOOT_SIGNATURE.sign(secret, timestamp, body),
     })
 
 

@@ -32,16 +32,22 @@ from graphql import DocumentNode, OperationDefinitionNode, parse
 
 from apps.plugin_manager.eventbus.errors import parse_retry_after
 
-from .errors import TwentyError, classify_graphql_errors, classify_http_status
+from .config import TwentyConfig
+from .errors import (
+    TwentyRateLimited,
+    TwentyServerError,
+    TwentyUnavailable,
+    classify_graphql_errors,
+    classify_http_status,
+)
 from .kinds import SPECS, RecordKind
-from .rate_limit import DEFAULT_CALLS_PER_MINUTE, TokenBucket, bucket_for
+from .rate_limit import TokenBucket, bucket_for
 
 log = logging.getLogger("crm_plugin.twenty.client")
 
 DOCUMENTS_DIR = Path(__file__).parent / "documents"
 # Twenty's portable batch and page size (QUERY_MAX_RECORDS, NOTES.md section 7).
 BATCH_SIZE = 60
-DEFAULT_TIMEOUT = 30
 # Document folder -> URL path: records on /graphql, schema on /metadata.
 ENDPOINT_PATHS = {"core": "graphql", "metadata": "metadata"}
 
@@ -50,24 +56,6 @@ ENDPOINT_PATHS = {"core": "graphql", "metadata": "metadata"}
 def document(endpoint: str, stem: str) -> DocumentNode:
     """A parsed document from documents/<endpoint>/<stem>.graphql ("core" or "metadata")."""
     return parse((DOCUMENTS_DIR / endpoint / f"{stem}.graphql").read_text(encoding="utf-8"))
-
-
-@dataclass(frozen=True)
-class TwentyConfig:
-    base_url: str
-    api_key: str
-    calls_per_minute: int = DEFAULT_CALLS_PER_MINUTE
-    timeout: int = DEFAULT_TIMEOUT
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, object]) -> TwentyConfig:
-        """From the plugin's effective settings (crm_api_url, crm_api_key, ...)."""
-        base_url = str(settings.get("crm_api_url") or "").rstrip("/")
-        api_key = str(settings.get("crm_api_key") or "")
-        if not base_url or not api_key:
-            raise TwentyError("crm_api_url and crm_api_key must be set", retryable=False)
-        per_minute = settings.get("crm_rate_limit_per_minute") or DEFAULT_CALLS_PER_MINUTE
-        return cls(base_url=base_url, api_key=api_key, calls_per_minute=int(str(per_minute)))
 
 
 @dataclass(frozen=True)
@@ -130,16 +118,14 @@ class TwentyClient:
         except TransportConnectionFailed as exc:
             cause = exc.__cause__
             timed_out = isinstance(cause, requests.Timeout)
-            error = TwentyError(
-                f"{'timeout' if timed_out else 'connection failed'}: {exc}", retryable=True
-            )
+            error = TwentyUnavailable(f"{'timeout' if timed_out else 'connection failed'}: {exc}")
         except TransportProtocolError as exc:
-            error = TwentyError(f"not a GraphQL answer: {exc}", retryable=True)
+            error = TwentyServerError(f"not a GraphQL answer: {exc}")
         except TransportError as exc:
-            error = TwentyError(f"{type(exc).__name__}: {exc}", retryable=True)
+            error = TwentyServerError(f"{type(exc).__name__}: {exc}")
         else:
             return dict(result or {})
-        if error.is_rate_limited:
+        if isinstance(error, TwentyRateLimited):
             self.bucket.penalize(error.retry_after or 1.0)
         log.info("twenty %s %s failed: %s", endpoint, stem, error.message)
         raise error
@@ -314,4 +300,4 @@ ALL_DOCUMENTS: tuple[tuple[str, str], ...] = tuple(
     for path in sorted((DOCUMENTS_DIR / endpoint).glob("*.graphql"))
 )
 
-__all__ = ("ALL_DOCUMENTS", "BATCH_SIZE", "Page", "TwentyClient", "TwentyConfig", "document")
+__all__ = ("ALL_DOCUMENTS", "BATCH_SIZE", "Page", "TwentyClient", "document")

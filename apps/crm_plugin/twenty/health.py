@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from apps.plugin_manager.plugins import HealthResult
 from apps.plugin_manager.status import HealthStatus
 
-from .client import TwentyClient, TwentyConfig
-from .errors import TwentyError
+from .client import TwentyClient
+from .config import TwentyConfig
+from .errors import TwentyError, TwentyRateLimited
 from .rate_limit import TokenBucket
 
 
@@ -19,7 +20,7 @@ def check(settings: Mapping[str, object]) -> HealthResult:
         with TwentyClient(config, bucket=TokenBucket(config.calls_per_minute)) as client:
             latency = client.health()
     except TwentyError as exc:
-        if exc.is_rate_limited:  # reachable and authenticated, just busy
+        if isinstance(exc, TwentyRateLimited):  # reachable and authenticated, just busy
             return HealthResult(HealthStatus.DEGRADED, error=exc.message)
         return HealthResult(HealthStatus.DOWN, error=f"{exc.code or exc.http_status or ''} "
                                                      f"{exc.message}".strip())

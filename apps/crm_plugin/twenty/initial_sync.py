@@ -20,7 +20,7 @@ from kgc_erp.partners.models import Partner
 
 from ..models import SyncRun
 from .client import BATCH_SIZE, TwentyClient
-from .errors import TwentyError
+from .errors import TwentyError, TwentyTransientError
 from .history import history_queryset, history_since, push_records
 from .kinds import RecordKind
 from .people import push_partners
@@ -79,8 +79,8 @@ def _push_with_retries(
         try:
             _push(client, phase, rows)
             return
-        except TwentyError as exc:
-            if not exc.retryable or attempt == MAX_BATCH_ATTEMPTS:
+        except TwentyTransientError as exc:
+            if attempt == MAX_BATCH_ATTEMPTS:
                 raise
             wait = exc.retry_after or min(BACKOFF_CAP_SECONDS, 2.0**attempt)
             log.warning("batch failed (%s), retry %d in %.1fs", exc.message, attempt, wait)

@@ -15,7 +15,8 @@ from apps.plugin_manager.actions import action_run
 from apps.plugin_manager.models import PluginActionRun
 from apps.plugin_manager.runtime import get_plugin_settings, is_enabled
 
-from .client import TwentyClient, TwentyConfig
+from .client import TwentyClient
+from .config import TwentyConfig
 from .initial_sync import resumable_run, run_sync, start_run
 from .reconcile import reconcile
 from .schema_bootstrap import bootstrap_schema

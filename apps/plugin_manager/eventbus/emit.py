@@ -1,4 +1,4 @@
-"""How plugins put their own events (e.g. "chatwoot.conversation_created") into the outbox.
+"""How plugins put their own events (e.g. "helpdesk.conversation_created") into the outbox.
 
 Call it inside the transaction that made the change: the event and its deliveries commit
 or roll back with it, and the deliveries are enqueued only after the commit.
@@ -27,7 +27,7 @@ def emit_event(
     """Record `event_type` for one tenant; returns the event, or None if nobody subscribes.
 
     The object is given as `obj` (a local row) or as `object_type` + `object_id` (e.g. a
-    remote record: "chatwoot.conversation", "318"); deliveries for the same object and
+    remote record: "helpdesk.conversation", "318"); deliveries for the same object and
     subscriber run in order.
     """
     if obj is not None:

@@ -24,6 +24,9 @@ from django.utils import timezone
 class DeliveryError(Exception):
     """Base class of the failures a handler may raise."""
 
+    # Whether the bus retries it; connectors' typed errors inherit the answer.
+    retryable: bool = True
+
     def __init__(self, message: str, *, http_status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -43,7 +46,7 @@ class TransientDeliveryError(DeliveryError):
 
 
 class PermanentDeliveryError(DeliveryError):
-    pass
+    retryable = False
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -2,12 +2,12 @@
 
 Typical handler flow::
 
-    ref = find_ref("twenty", tenant=context.tenant, obj=partner)
+    ref = find_ref("crm_vendor", tenant=context.tenant, obj=partner)
     if ref and ref.external_id:
         client.update_person(ref.external_id, data)
     else:
         person_id = client.find_person_by_kgc_id(partner.pk) or client.create_person(data)
-        link("twenty", person_id, tenant=context.tenant, obj=partner)
+        link("crm_vendor", person_id, tenant=context.tenant, obj=partner)
 
 A row may be given as `obj=` or as `object_type=` ("app_label.model_name") plus
 `object_id=`; a tenant as a `Tenant` or its id.

@@ -1,7 +1,7 @@
 """How an event names the row it is about, and how a handler gets that row back.
 
 An object reference is (`app_label.model_name`, primary key as text). Plugins may also
-use their own namespace (e.g. "chatwoot.conversation" with the remote id), which simply
+use their own namespace (e.g. "helpdesk.conversation" with the remote id), which simply
 resolves to no local row.
 """
 

@@ -1,14 +1,11 @@
-"""HMAC signatures of webhooks: Chatwoot's and Twenty's (inbound) and KGC's own (outbound).
+"""HMAC signatures of webhooks: the mechanism, and KGC's own outbound format.
 
 All checks run on the raw request body, compare in constant time and enforce a timestamp
 window (default 5 minutes, either direction) so a captured request cannot be replayed
-later. The formats, as the real systems send them (shared/contracts/*/NOTES.md):
+later. A connector describes its sender's format as a ``SignatureScheme`` in its own
+``webhooks.py``; the bus defines only KGC's own (what receivers of our outbound webhooks
+verify):
 
-- Chatwoot: ``X-Chatwoot-Signature: sha256=<hex HMAC-SHA256(secret, "<ts>.<body>")>``,
-  ``X-Chatwoot-Timestamp`` in unix seconds, delivery id in ``X-Chatwoot-Delivery``.
-- Twenty: ``X-Twenty-Webhook-Signature: <hex HMAC-SHA256(secret, "<ts>:<body>")>``,
-  ``X-Twenty-Webhook-Timestamp`` in unix milliseconds, delivery id in
-  ``X-Twenty-Webhook-Nonce`` (not signed, used only to recognise replays).
 - KGC: ``X-KGC-Signature: sha256=<hex HMAC-SHA256(secret, "<ts>.<body>")>``,
   ``X-KGC-Timestamp`` in unix seconds, ``X-KGC-Event-Id``. During a secret rotation's grace
   period the header carries one signature per valid secret, comma-separated
@@ -97,7 +94,11 @@ class SignatureScheme:
     delivery_header: str
     separator: bytes  # between the timestamp and the raw body in the signed message
     prefix: str  # e.g. "sha256=" before the hex digest
-    milliseconds: bool  # timestamp unit: milliseconds (Twenty) or seconds
+    milliseconds: bool  # timestamp unit: milliseconds or seconds
+
+    @property
+    def header_names(self) -> tuple[str, str, str]:
+        return (self.delivery_header, self.timestamp_header, self.signature_header)
 
     def sign(self, secret: str, timestamp: int | str, body: bytes) -> str:
         """The signature header value the system would send for this body."""
@@ -134,22 +135,6 @@ class SignatureScheme:
         )
 
 
-CHATWOOT = SignatureScheme(
-    signature_header="X-Chatwoot-Signature",
-    timestamp_header="X-Chatwoot-Timestamp",
-    delivery_header="X-Chatwoot-Delivery",
-    separator=b".",
-    prefix="sha256=",
-    milliseconds=False,
-)
-TWENTY = SignatureScheme(
-    signature_header="X-Twenty-Webhook-Signature",
-    timestamp_header="X-Twenty-Webhook-Timestamp",
-    delivery_header="X-Twenty-Webhook-Nonce",
-    separator=b":",
-    prefix="",
-    milliseconds=True,
-)
 # What a receiver of KGC's outbound webhooks runs (also used by our tests).
 KGC = SignatureScheme(
     signature_header="X-KGC-Signature",
@@ -160,11 +145,7 @@ KGC = SignatureScheme(
     milliseconds=False,
 )
 
-verify_chatwoot = CHATWOOT.verify
-verify_twenty = TWENTY.verify
 verify_kgc = KGC.verify
-sign_chatwoot = CHATWOOT.sign
-sign_twenty = TWENTY.sign
 sign_kgc = KGC.sign
 
 
@@ -174,17 +155,11 @@ def kgc_signature_header(secrets: Iterable[str], timestamp: int | str, body: byt
 
 
 __all__ = (
-    "CHATWOOT",
     "KGC",
-    "TWENTY",
     "SignatureScheme",
     "Verification",
     "header",
     "kgc_signature_header",
-    "sign_chatwoot",
     "sign_kgc",
-    "sign_twenty",
-    "verify_chatwoot",
     "verify_kgc",
-    "verify_twenty",
 )

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.plugin_manager.event_types import CHATWOOT_CONVERSATION_CREATED
 from apps.plugin_manager.eventbus.emit import emit_event
 from apps.plugin_manager.eventbus.external_refs import find_ref, link
 from apps.plugin_manager.eventbus.models import InboundDelivery, SyncStatus
@@ -22,6 +21,7 @@ from kgc_erp.tenants.models import Tenant
 
 from ..models import ConversationLink
 from . import bot_hook
+from . import event_types as events
 from .config import SYSTEM
 from .conversations import KEY_ATTRIBUTE
 from .partner_matching import match_partner
@@ -93,8 +93,8 @@ def on_conversation_created(delivery: InboundDelivery, payload: dict[str, Any]) 
         if find_ref(SYSTEM, tenant=tenant, obj=partner) is None and sender.get("id"):
             link(SYSTEM, sender["id"], tenant=tenant, obj=partner,
                  data={"account_id": account_id})
-        emit_event(CHATWOOT_CONVERSATION_CREATED, tenant_id=tenant.pk,
-                   object_type="chatwoot.conversation", object_id=str(conversation_id),
+        emit_event(events.CONVERSATION_OPENED, tenant_id=tenant.pk,
+                   object_type=events.CONVERSATION_OBJECT_TYPE, object_id=str(conversation_id),
                    payload={"account_id": account_id, "contact_id": sender.get("id"),
                             "worklog_id": worklog.pk, "partner_id": partner.pk})
     log.info("chatwoot.conversation.worklog-opened tenant=%s conversation=%s worklog=%s",
@@ -155,7 +155,7 @@ def on_message_created(delivery: InboundDelivery, payload: dict[str, Any]) -> No
     bot_hook.dispatch(bot_hook.IncomingMessage(
         tenant_id=tenant.pk,
         account_id=account_id,
-        conversation_id=int(conversation.get("id") or payload["conversation_id"]),
+        conversation_id=int(conversation["id"]),
         message_id=int(payload["id"]),
         content=str(payload.get("content") or ""),
         conversation_status=str(conversation.get("status") or ""),

@@ -1,29 +1,72 @@
 """The inbound Chatwoot webhook source: ``POST /webhooks/chatwoot/<tenant_slug>/``.
 
-Verification (HMAC of the raw body, timestamp window, replayed delivery ids) is the event
-bus's (``ChatwootSource`` base); this class adds the per-tenant secret, the check that the
-payload's account is the tenant's own account, and the handler table.
+Chatwoot's signature (NOTES.md §10): ``X-Chatwoot-Signature: sha256=<hex HMAC-SHA256(secret,
+"<X-Chatwoot-Timestamp>.<raw body>")>``, the timestamp in unix seconds, the delivery id in
+``X-Chatwoot-Delivery``. The event bus verifies it with the scheme below, checks each
+handled event's payload against its schema, and stores the delivery; this class adds the
+per-tenant secret, the check that the payload's account is the tenant's own account, and
+the handler table.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from apps.plugin_manager.eventbus.inbox.sources import ChatwootSource as BaseChatwootSource
+from apps.plugin_manager.eventbus.inbox.sources import PayloadSchema, SignedJsonSource
+from apps.plugin_manager.eventbus.signatures import SignatureScheme
 from kgc_erp.tenants.models import Tenant
 
+from . import event_types as events
 from .config import settings_for
 
+SIGNATURE = SignatureScheme(
+    signature_header="X-Chatwoot-Signature",
+    timestamp_header="X-Chatwoot-Timestamp",
+    delivery_header="X-Chatwoot-Delivery",
+    separator=b".",
+    prefix="sha256=",
+    milliseconds=False,
+)
+
 HANDLERS = "apps.support_plugin.chatwoot.inbound"
+_ACCOUNT = {"account.id": int}
+_CONTACT = PayloadSchema(
+    required={**_ACCOUNT, "id": int},
+    optional={"email": (str, type(None)), "phone_number": (str, type(None)),
+              "identifier": (str, type(None)), "custom_attributes": (dict, type(None))},
+)
 
 
-class ChatwootSource(BaseChatwootSource):
+class ChatwootSource(SignedJsonSource):
+    signature = SIGNATURE
+    event_field = "event"
+    tenant_scoped = True
     handlers = {
-        "conversation_created": f"{HANDLERS}.on_conversation_created",
-        "conversation_status_changed": f"{HANDLERS}.on_conversation_status_changed",
-        "contact_created": f"{HANDLERS}.on_contact_changed",
-        "contact_updated": f"{HANDLERS}.on_contact_changed",
-        "message_created": f"{HANDLERS}.on_message_created",
+        events.CONVERSATION_CREATED: f"{HANDLERS}.on_conversation_created",
+        events.CONVERSATION_STATUS_CHANGED: f"{HANDLERS}.on_conversation_status_changed",
+        events.CONTACT_CREATED: f"{HANDLERS}.on_contact_changed",
+        events.CONTACT_UPDATED: f"{HANDLERS}.on_contact_changed",
+        events.MESSAGE_CREATED: f"{HANDLERS}.on_message_created",
+    }
+    schemas = {
+        events.CONVERSATION_CREATED: PayloadSchema(
+            required={**_ACCOUNT, "id": int},
+            optional={"messages": (list, type(None)), "meta": (dict, type(None)),
+                      "meta.sender": (dict, type(None)), "status": (str, type(None)),
+                      "custom_attributes": (dict, type(None)),
+                      "inbox_id": (int, type(None))},
+        ),
+        events.CONVERSATION_STATUS_CHANGED: PayloadSchema(
+            required={**_ACCOUNT, "id": int}, optional={"status": (str, type(None))}
+        ),
+        events.CONTACT_CREATED: _CONTACT,
+        events.CONTACT_UPDATED: _CONTACT,
+        events.MESSAGE_CREATED: PayloadSchema(
+            required={**_ACCOUNT, "id": int, "conversation.id": int},
+            optional={"content": (str, type(None)), "message_type": (str, int),
+                      "private": bool, "sender": (dict, type(None)),
+                      "conversation.status": str, "inbox.id": int},
+        ),
     }
 
     def secret_for(self, tenant: Tenant | None) -> str | None:
@@ -46,4 +89,4 @@ class ChatwootSource(BaseChatwootSource):
         return None
 
 
-__all__ = ("ChatwootSource",)
+__all__ = ("SIGNATURE", "ChatwootSource")

@@ -1,15 +1,21 @@
-"""Gamma's inbound sources: Chatwoot's and Twenty's formats with the shared verifiers."""
+"""Gamma's inbound sources: Chatwoot's and Twenty's real formats (the connectors' signature
+schemes) on the bus's generic signed-JSON source."""
 
 from __future__ import annotations
 
+from apps.crm_plugin.twenty.webhooks import SIGNATURE as TWENTY_SIGNATURE
 from apps.plugin_manager import runtime
-from apps.plugin_manager.eventbus.inbox.sources import ChatwootSource, TwentySource
+from apps.plugin_manager.eventbus.inbox.sources import SignedJsonSource
+from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
 from kgc_erp.tenants.models import Tenant
 
 HANDLE = "tests.plugin_fixtures.gamma.inbound.record"
 
 
-class GammaChatwootSource(ChatwootSource):
+class GammaChatwootSource(SignedJsonSource):
+    signature = CHATWOOT_SIGNATURE
+    event_field = "event"
+    tenant_scoped = True
     handlers = {
         "conversation_created": HANDLE,
         "message_created": HANDLE,
@@ -30,7 +36,9 @@ class GammaChatwootSource(ChatwootSource):
         return None
 
 
-class GammaTwentySource(TwentySource):
+class GammaTwentySource(SignedJsonSource):
+    signature = TWENTY_SIGNATURE
+    event_field = "eventName"
     handlers = {"person.created": HANDLE, "person.updated": HANDLE}
 
     def secret_for(self, tenant: Tenant | None) -> str | None:

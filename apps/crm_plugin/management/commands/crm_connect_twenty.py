@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.crm_plugin.twenty.client import TwentyClient, TwentyConfig
+from apps.crm_plugin.twenty.client import TwentyClient
+from apps.crm_plugin.twenty.config import TwentyConfig
 from apps.crm_plugin.twenty.errors import TwentyError
 from apps.crm_plugin.twenty.webhook_registration import ensure_webhook
 from apps.plugin_manager import services

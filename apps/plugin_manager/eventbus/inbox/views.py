@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
@@ -68,16 +69,33 @@ def _resolve_tenant(source: InboundSource, tenant_slug: str | None) -> Tenant | 
 
 def _read_body(request: HttpRequest) -> bytes:
     limit = conf.inbox_max_body_bytes()
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise Refusal(400, "bad_content_length") from None
-    if declared > limit:
-        raise Refusal(413, "body_too_large")
-    raw = request.read(limit + 1)
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # No Content-Length: Django's request stream reads nothing then, so read the
+        # server's de-chunked input directly (gunicorn and werkzeug both provide one).
+        raw = _read_limited(request.META["wsgi.input"], limit + 1)
+    else:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise Refusal(400, "bad_content_length") from None
+        if declared > limit:
+            raise Refusal(413, "body_too_large")
+        raw = request.read(limit + 1)
     if len(raw) > limit:
         raise Refusal(413, "body_too_large")
     return raw
+
+
+def _read_limited(stream: BinaryIO, most: int) -> bytes:
+    parts: list[bytes] = []
+    remaining = most
+    while remaining > 0:
+        part = stream.read(min(remaining, 64 * 1024))
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
 
 
 def _verify(
@@ -124,6 +142,7 @@ def _store_refusal(
             raw_body=raw[:REFUSED_BODY_KEEP_BYTES],
             body_size=len(raw),
             verification=refusal.reason[:40],
+            last_error=refusal.reason[:2000],
             signed_at=verification.timestamp if verification else None,
             status=Status.REFUSED,
             response_status=refusal.status,
@@ -182,7 +201,7 @@ class Received:
 def check_delivery(
     request: HttpRequest, source: InboundSource, tenant_slug: str | None, received: Received
 ) -> Verification:
-    """Steps 1-4 of sources.py, filling `received` as they pass; raises Refusal."""
+    """Steps 1-5 of sources.py, filling `received` as they pass; raises Refusal."""
     # Is the source on, its secret, the account check: one plugin-state snapshot,
     # confirmed against the shared version at most once a second per process.
     with snapshot.pin(max_staleness=STATE_STALENESS_SECONDS):
@@ -196,6 +215,10 @@ def check_delivery(
             received.event_type = source.event_type(payload)
         except (KeyError, TypeError, ValueError):
             raise Refusal(400, "missing_event_type") from None
+        if received.event_type in source.handlers:
+            problems = source.payload_problems(received.event_type, payload)
+            if problems:
+                raise Refusal(400, "invalid_payload: " + "; ".join(problems))
         reason = source.check_tenant(tenant, payload)
         if reason:
             raise Refusal(403, reason)

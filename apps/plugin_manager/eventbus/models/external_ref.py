@@ -23,7 +23,7 @@ class ExternalRef(models.Model):
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="+", verbose_name="telephely"
     )
-    system = models.CharField("külső rendszer", max_length=32)  # "chatwoot", "twenty", ...
+    system = models.CharField("külső rendszer", max_length=32)  # a connector's SYSTEM name
     object_type = models.CharField("objektum típusa", max_length=100)
     object_id = models.CharField("objektum azonosítója", max_length=64)
     external_id = models.CharField("külső azonosító", max_length=200, blank=True)
@@ -32,7 +32,7 @@ class ExternalRef(models.Model):
     )
     last_synced_at = models.DateTimeField("utolsó szinkron", null=True, blank=True)
     last_error = models.TextField("utolsó hiba", blank=True)
-    # System-specific extras (e.g. a Chatwoot contact's source_id).
+    # System-specific extras (e.g. a helpdesk contact's source id).
     data = models.JSONField("adatok", default=dict, blank=True)
     created_at = models.DateTimeField("létrehozva", auto_now_add=True)
     updated_at = models.DateTimeField("módosítva", auto_now=True)

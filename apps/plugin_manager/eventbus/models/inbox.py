@@ -32,7 +32,7 @@ class InboundDelivery(models.Model):
         related_name="+",
         verbose_name="telephely",
     )
-    # The sender's delivery id (X-Chatwoot-Delivery, X-Twenty-Webhook-Nonce), if it sends one.
+    # The sender's delivery id (the signature scheme's delivery header), if it sends one.
     delivery_id = models.CharField("kézbesítés azonosító", max_length=200, blank=True)
     # "id:<delivery id>" or "sha256:<body hash>": what a replay is recognised by.
     dedupe_key = models.CharField("ismétlés-kulcs", max_length=200)

@@ -24,7 +24,7 @@ class Event(models.Model):
         Tenant, on_delete=models.CASCADE, related_name="+", verbose_name="telephely"
     )
     # `app_label.model_name` of the changed row (or a plugin's own namespace, e.g.
-    # "chatwoot.conversation"), and its primary key as text.
+    # "helpdesk.conversation"), and its primary key as text.
     object_type = models.CharField("objektum típusa", max_length=100, blank=True)
     object_id = models.CharField("objektum azonosítója", max_length=64, blank=True)
     # Small and immutable facts of the moment (old/new status, erased flag). Handlers

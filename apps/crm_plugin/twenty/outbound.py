@@ -1,8 +1,8 @@
 """Event-bus subscribers (outbound, ERP -> Twenty). Wired in CrmPluginConfig.subscriptions.
 
-Each handler re-reads the row (never the payload), is idempotent (upserts keyed on our
-own ids, aggregates recomputed), and turns Twenty failures into the pipeline's
-Transient/PermanentDeliveryError so the bus retries or dead-letters them.
+Each handler re-reads the row (never the payload) and is idempotent (upserts keyed on our
+own ids, aggregates recomputed). Twenty's typed errors are delivery errors themselves, so
+they propagate: the bus retries the transient ones and dead-letters the permanent ones.
 """
 
 from __future__ import annotations
@@ -17,23 +17,20 @@ from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order
 from kgc_erp.service.models import Worklog
 
-from .client import TwentyClient, TwentyConfig
-from .errors import TwentyError
+from .client import TwentyClient
+from .config import TwentyConfig
 from .history import push_records
 from .kinds import RecordKind
 from .people import destroy_partner, push_partners, soft_delete_partner
 
-log = logging.getLogger("crm_plugin.twenty.handlers")
+log = logging.getLogger("crm_plugin.twenty.outbound")
 
 
 @contextmanager
 def twenty_client(context: DeliveryContext) -> Iterator[TwentyClient]:
-    """A client for the delivery's tenant settings; Twenty errors become delivery errors."""
-    try:
-        with TwentyClient(TwentyConfig.from_settings(context.settings)) as client:
-            yield client
-    except TwentyError as exc:
-        raise exc.to_delivery_error() from exc
+    """A client for the delivery's tenant settings, closed afterwards."""
+    with TwentyClient(TwentyConfig.from_settings(context.settings)) as client:
+        yield client
 
 
 def sync_partner(context: DeliveryContext) -> None:

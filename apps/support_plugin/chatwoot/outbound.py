@@ -19,7 +19,7 @@ from .config import ChatwootSettings, settings_for
 from .contact_sync import delete_partner_contact, sync_partner_contact
 from .worklog_updates import linked_conversation, post_status_change
 
-log = logging.getLogger("support_plugin.chatwoot.handlers")
+log = logging.getLogger("support_plugin.chatwoot.outbound")
 
 
 def _settings(context: DeliveryContext) -> ChatwootSettings:
