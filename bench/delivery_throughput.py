@@ -101,9 +101,8 @@ def _queue_deliveries(count: int, target_url: str, single: bool) -> tuple[object
     replaced by one message per delivery instead (the worst case: sparse saves)."""
     from django.db import transaction
 
-    from apps.plugin_manager.eventbus.enqueue import enqueue_deliveries
+    from apps.plugin_manager.eventbus.dispatch import background, enqueue_deliveries
     from apps.plugin_manager.eventbus.models import Delivery, WebhookSubscription
-    from apps.plugin_manager.eventbus.publisher import background
     from kgc_erp.partners.models import Partner
     from kgc_erp.tenants.models import Tenant
 

@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 
 from kgc_erp.partners.models import Partner
 
-from .models import CrmConflict, ProcessedOpportunity, SyncRun
+from .models import SyncRun
+from .twenty import admin as twenty_admin  # noqa: F401 - registers the connector's pages
 
 
 @admin.register(SyncRun)
@@ -24,33 +25,6 @@ class SyncRunAdmin(admin.ModelAdmin):
     def progress(self, obj: SyncRun) -> str:
         percent = obj.percent
         return f"{obj.done}/{obj.total} ({percent} %)" if percent is not None else f"{obj.done}"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(CrmConflict)
-class CrmConflictAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kgc_partner_id", "partner", "fields", "changed_by", "resolved")
-    list_filter = ("resolved",)
-    search_fields = ("kgc_partner_id", "person_id")
-    readonly_fields = ("partner", "kgc_partner_id", "person_id", "fields", "remote_values",
-                       "changed_by", "changed_at", "inbound_delivery_id", "created_at")  # fmt: skip
-    actions = ("mark_resolved",)
-
-    @admin.action(description="Megjelölés kezeltként")
-    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[CrmConflict]) -> None:
-        count = queryset.update(resolved=True)
-        self.message_user(request, f"{count} ütközés kezeltként megjelölve.")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(ProcessedOpportunity)
-class ProcessedOpportunityAdmin(admin.ModelAdmin):
-    list_display = ("name", "opportunity_id", "tenant", "created_at")
-    readonly_fields = ("opportunity_id", "name", "tenant", "created_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

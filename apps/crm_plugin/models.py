@@ -1,4 +1,4 @@
-"""The CRM plugin's own state: sync progress/checkpoints, conflicts, processed opportunities."""
+"""The CRM plugin's shared state: sync runs (progress and checkpoints) of any CRM backend."""
 
 from __future__ import annotations
 
@@ -70,55 +70,8 @@ class SyncRun(models.Model):
         return min(100, round(100 * self.done / self.total))
 
 
-class CrmConflict(models.Model):
-    """Someone edited a master field of a person in Twenty; logged, never written back."""
+# The Twenty connector's own models live in its package; Django registers them under this
+# app's label through this import.
+from apps.crm_plugin.twenty.models import CrmConflict, ProcessedOpportunity  # noqa: E402
 
-    partner = models.ForeignKey(
-        "partners.Partner",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="partner",
-    )
-    kgc_partner_id = models.CharField("KGC partnerazonosító", max_length=32, blank=True)
-    person_id = models.CharField("Twenty személy azonosító", max_length=36)
-    fields = models.JSONField("módosított mezők", default=list)
-    remote_values = models.JSONField("Twenty-beli értékek", default=dict)
-    changed_by = models.CharField("módosította", max_length=200, blank=True)
-    inbound_delivery_id = models.BigIntegerField("webhook kézbesítés", unique=True)
-    changed_at = models.DateTimeField("módosítás ideje", null=True, blank=True)
-    created_at = models.DateTimeField("rögzítve", auto_now_add=True)
-    resolved = models.BooleanField("kezelve", default=False)
-
-    class Meta:
-        verbose_name = "CRM ütközés"
-        verbose_name_plural = "CRM ütközések"
-        ordering = ("-created_at", "-id")
-
-    def __str__(self) -> str:
-        return f"{self.kgc_partner_id or self.person_id}: {', '.join(self.fields)}"
-
-
-class ProcessedOpportunity(models.Model):
-    """A won opportunity already turned into a franchise tenant (exactly once)."""
-
-    opportunity_id = models.CharField("Twenty lehetőség azonosító", max_length=36, unique=True)
-    name = models.CharField("név", max_length=200)
-    tenant = models.ForeignKey(
-        "tenants.Tenant",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="létrehozott telephely",
-    )
-    created_at = models.DateTimeField("feldolgozva", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "megnyert lehetőség"
-        verbose_name_plural = "megnyert lehetőségek"
-        ordering = ("-created_at",)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.opportunity_id})"
+__all__ = ("CrmConflict", "ProcessedOpportunity", "SyncRun")

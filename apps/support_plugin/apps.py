@@ -64,6 +64,6 @@ class SupportPluginConfig(PluginAppConfig):
         super().ready()
         from apps.plugin_manager.signals import plugin_toggled
 
-        from .receivers import bootstrap_on_enable
+        from .chatwoot.receivers import bootstrap_on_enable
 
         plugin_toggled.connect(bootstrap_on_enable, dispatch_uid="support_chatwoot_bootstrap")

@@ -18,7 +18,7 @@ from apps.crm_plugin.twenty.client import TwentyClient
 from apps.crm_plugin.twenty.config import TwentyConfig
 from apps.crm_plugin.twenty.rate_limit import forget_buckets
 from apps.plugin_manager import services
-from apps.plugin_manager.eventbus import enqueue
+from apps.plugin_manager.eventbus import dispatch as enqueue
 from apps.plugin_manager.eventbus import tasks as _eventbus_tasks  # noqa: F401 - registers
 from sandboxes.twenty.server import SandboxHandle, start_sandbox
 from tests.eventbus.processes import CeleryWorker, RedisServer, point_celery_at

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from apps.crm_plugin.twenty.mappers import kgc_partner_id
-from apps.plugin_manager.eventbus.invoke import invoke_subscriber
 from apps.plugin_manager.eventbus.models import Delivery
+from apps.plugin_manager.eventbus.outbox.invoke import invoke_subscriber
 from kgc_erp.rentals.services import mark_rental_late, return_rental
 from kgc_erp.sales.services import mark_order_arrived, mark_order_delivered, mark_order_ordered
 from kgc_erp.service.models import Worklog

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from apps.plugin_manager import services
-from apps.plugin_manager.eventbus import enqueue
+from apps.plugin_manager.eventbus import dispatch as enqueue
 from apps.plugin_manager.eventbus.inbox import tenants as inbox_tenants
 from kgc_erp.tenants.models import Tenant
 from tests.factories import TenantFactory

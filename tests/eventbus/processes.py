@@ -174,7 +174,7 @@ def point_celery_at(broker_url: str) -> None:
     """
     from kombu import pools
 
-    from apps.plugin_manager.eventbus.enqueue import forget_producers
+    from apps.plugin_manager.eventbus.dispatch import forget_producers
     from kgc_erp.celery import app as celery_app
 
     if celery_app.conf.broker_url == broker_url:

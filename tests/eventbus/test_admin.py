@@ -10,13 +10,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from apps.plugin_manager.eventbus.delivery import run_delivery
 from apps.plugin_manager.eventbus.models import (
     Delivery,
     ExternalRef,
     InboundDelivery,
     WebhookSubscription,
 )
+from apps.plugin_manager.eventbus.outbox.delivery import run_delivery
 from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
 from kgc_erp.tenants.models import StaffMembership
 from tests.factories import PartnerFactory, TenantFactory

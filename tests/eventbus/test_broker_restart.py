@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from apps.plugin_manager.eventbus import enqueue
+from apps.plugin_manager.eventbus import dispatch as enqueue
 from tests.eventbus.processes import RedisServer
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 import requests
 
-from apps.plugin_manager.eventbus.backoff import retry_delay
+from apps.plugin_manager.eventbus.dispatch import coalesce
 from apps.plugin_manager.eventbus.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -25,7 +25,7 @@ from apps.plugin_manager.eventbus.external_refs import (
     refs_for_external_id,
 )
 from apps.plugin_manager.eventbus.models import SyncStatus
-from apps.plugin_manager.eventbus.publisher import coalesce
+from apps.plugin_manager.eventbus.retry_policy import retry_delay
 from tests.factories import PartnerFactory
 
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from apps.plugin_manager import services
 from apps.plugin_manager.eventbus import sweeper
-from apps.plugin_manager.eventbus.delivery import claim, run_delivery
+from apps.plugin_manager.eventbus.manual_retry import retry_dead_for_subscriber, retry_deliveries
 from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt, Event
-from apps.plugin_manager.eventbus.retry import retry_dead_for_subscriber, retry_deliveries
+from apps.plugin_manager.eventbus.outbox.delivery import claim, run_delivery
 from apps.plugin_manager.models import PluginState
 from apps.plugin_manager.status import HealthStatus
 from kgc_erp.partners.models import Partner

@@ -13,11 +13,11 @@ from django.test import Client
 
 from apps.crm_plugin.twenty.webhooks import SIGNATURE as TWENTY_SIGNATURE
 from apps.plugin_manager import services
+from apps.plugin_manager.eventbus.dispatch import background
 from apps.plugin_manager.eventbus.external_refs import refs_for_external_id
 from apps.plugin_manager.eventbus.inbox.processing import process_inbound_delivery
+from apps.plugin_manager.eventbus.manual_retry import retry_inbound
 from apps.plugin_manager.eventbus.models import InboundDelivery
-from apps.plugin_manager.eventbus.publisher import background
-from apps.plugin_manager.eventbus.retry import retry_inbound
 from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
 
 from .conftest import enable_gamma
@@ -259,3 +259,57 @@ def test_failing_handler_is_retried_then_failed_then_retried_by_admin(
     assert retry_inbound(InboundDelivery.objects.all()) == 1
     stored.refresh_from_db()
     assert (stored.status, stored.attempts) == (Status.RECEIVED, 0)
+
+
+def test_handler_attempts_are_kept_and_a_permanent_error_fails_at_once(client, gamma) -> None:
+    payload = json.loads(chatwoot_webhook("message_created"))
+    payload["simulate_permanent_failure"] = True
+    body = json.dumps(payload).encode()
+    assert post(client, CW_URL, body, chatwoot_headers(body)).status_code == 200
+    stored = InboundDelivery.objects.get()
+
+    assert process_inbound_delivery(stored.pk) == "failed"  # not retried twelve times
+    stored.refresh_from_db()
+    assert (stored.status, stored.attempts) == (Status.FAILED, 1)
+    assert stored.last_error == "simulated permanent failure"
+    attempts = list(stored.attempt_log.values_list("number", "outcome", "error"))
+    assert attempts == [(1, "dead", "simulated permanent failure")]
+
+
+def test_a_handler_that_outlived_its_lease_does_not_write_the_outcome(client, gamma) -> None:
+    body = chatwoot_webhook("message_created")
+    assert post(client, CW_URL, body, chatwoot_headers(body)).status_code == 200
+    stored = InboundDelivery.objects.get()
+    from apps.plugin_manager.eventbus.inbox import processing
+
+    real_claim = processing._claim
+
+    def claim_then_lose_the_lease(inbound_id: int):
+        token = real_claim(inbound_id)
+        # Another worker takes the row over (our lease expired meanwhile).
+        InboundDelivery.objects.filter(pk=inbound_id).update(lease_token=uuid.uuid4())
+        return token
+
+    processing._claim = claim_then_lose_the_lease
+    try:
+        assert process_inbound_delivery(stored.pk) == "processed"
+    finally:
+        processing._claim = real_claim
+    stored.refresh_from_db()
+    assert stored.status == Status.RECEIVED  # left to the worker holding the lease
+    assert not stored.attempt_log.exists()
+
+
+def test_a_payload_missing_a_field_its_handler_reads_is_refused_at_the_door(
+    client, gamma
+) -> None:
+    payload = json.loads(chatwoot_webhook("conversation_created"))
+    payload["id"] = "not-a-number"
+    del payload["account"]
+    body = json.dumps(payload).encode()
+    response = post(client, CW_URL, body, chatwoot_headers(body))
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_payload: id must be int; account.id missing"
+    refused = InboundDelivery.objects.get()
+    assert refused.status == Status.REFUSED and refused.response_status == 400
+    assert "account.id missing" in refused.last_error

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from apps.plugin_manager.eventbus.delivery import run_delivery
 from apps.plugin_manager.eventbus.models import Delivery, WebhookSubscription
+from apps.plugin_manager.eventbus.outbox.delivery import run_delivery
 from apps.plugin_manager.eventbus.signatures import verify_kgc
 from tests.factories import PartnerFactory
 

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.plugin_manager import services
-from apps.plugin_manager.eventbus.emit import emit_event
 from apps.plugin_manager.eventbus.models import Delivery, Event, WebhookSubscription
+from apps.plugin_manager.eventbus.outbox.recording import emit_event
 from kgc_erp.partners.services import erase_partner
 from kgc_erp.rentals.services import (
     announce_rentals_due_tomorrow,

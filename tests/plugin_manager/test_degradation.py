@@ -31,8 +31,8 @@ def configured(django_capture_on_commit_callbacks) -> None:
 
 
 def run_all_deliveries() -> list[str]:
-    from apps.plugin_manager.eventbus.delivery import run_delivery
     from apps.plugin_manager.eventbus.models import Delivery
+    from apps.plugin_manager.eventbus.outbox.delivery import run_delivery
 
     for delivery_id in Delivery.objects.order_by("pk").values_list("pk", flat=True):
         run_delivery(delivery_id)

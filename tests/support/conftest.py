@@ -18,7 +18,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from apps.plugin_manager.eventbus import enqueue
+from apps.plugin_manager.eventbus import dispatch as enqueue
 from apps.plugin_manager.eventbus import tasks as _eventbus_tasks  # noqa: F401 - registers
 from apps.plugin_manager.eventbus.inbox import tenants as inbox_tenants
 from apps.support_plugin.chatwoot.accounts import connect_tenant

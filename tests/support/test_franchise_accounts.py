@@ -15,7 +15,7 @@ from apps.plugin_manager.services import set_enabled, update_settings
 from apps.support_plugin.chatwoot.accounts import BootstrapError, bootstrap_franchise
 from apps.support_plugin.chatwoot.dashboard import dashboard_token
 from apps.support_plugin.chatwoot.identity import identifier_hash
-from apps.support_plugin.models import ChatwootAccount
+from apps.support_plugin.chatwoot.models import ChatwootAccount
 from kgc_erp.tenants.models import Tenant
 from sandboxes.chatwoot import SandboxHandle
 from tests.factories import PartnerFactory, TenantFactory, start_rental

@@ -17,8 +17,8 @@ from apps.plugin_manager.eventbus.models import InboundDelivery
 from apps.plugin_manager.services import update_settings
 from apps.support_plugin.chatwoot import bot_hook
 from apps.support_plugin.chatwoot.accounts import connect_tenant
+from apps.support_plugin.chatwoot.models import ConversationLink
 from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
-from apps.support_plugin.models import ConversationLink
 from kgc_erp.service.models import Worklog
 from kgc_erp.tenants.models import Tenant
 from sandboxes.chatwoot import SandboxHandle

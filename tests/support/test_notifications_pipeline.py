@@ -9,7 +9,7 @@ import requests
 from apps.plugin_manager.eventbus.models import Delivery
 from apps.plugin_manager.services import set_enabled
 from apps.support_plugin.chatwoot.accounts import connect_tenant
-from apps.support_plugin.models import NotificationSent
+from apps.support_plugin.chatwoot.models import NotificationSent
 from kgc_erp.sales.services import mark_order_arrived, mark_order_ordered
 from kgc_erp.service.services import change_worklog_status
 from sandboxes.chatwoot import SandboxHandle

@@ -21,8 +21,8 @@ from apps.plugin_manager.eventbus.models import InboundDelivery
 from kgc_erp.partners.models import Partner
 from kgc_erp.tenants.models import Tenant
 
-from ..models import CrmConflict, ProcessedOpportunity
 from .mappers import partner_pk_from_kgc_id
+from .models import CrmConflict, ProcessedOpportunity
 
 log = logging.getLogger("crm_plugin.twenty.inbound")
 

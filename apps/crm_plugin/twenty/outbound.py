@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from apps.plugin_manager.eventbus.context import DeliveryContext
+from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 from kgc_erp.partners.models import Partner
 from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order

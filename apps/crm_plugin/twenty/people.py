@@ -9,17 +9,18 @@ from typing import Any
 from django.db.models import Count
 
 from apps.plugin_manager.eventbus import external_refs
+from apps.plugin_manager.eventbus.object_refs import object_type_of
 from kgc_erp.partners.models import Partner
 
 from .aggregates import compute_aggregates
 from .client import TwentyClient
+from .config import SYSTEM
 from .kinds import SPECS
 from .mappers import kgc_partner_id, person_input
 
 log = logging.getLogger("crm_plugin.twenty.people")
 
-SYSTEM = "twenty"
-PARTNER_OBJECT_TYPE = "partners.partner"
+PARTNER_OBJECT_TYPE = object_type_of(Partner)
 # Soft-deleted rows are hidden unless the filter mentions deletedAt (NOTES.md section 3).
 WITH_DELETED: dict[str, Any] = {
     "or": [{"deletedAt": {"is": "NULL"}}, {"deletedAt": {"is": "NOT_NULL"}}]
@@ -99,5 +100,5 @@ def destroy_partner(client: TwentyClient, partner_pk: int, tenant_id: int) -> bo
     return True
 
 
-__all__ = ("SYSTEM", "WITH_DELETED", "destroy_partner", "find_person", "push_partners",
+__all__ = ("WITH_DELETED", "destroy_partner", "find_person", "push_partners",
            "soft_delete_partner")

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.conf import settings
 
+from .config import PLUGIN_ID
+
 log = logging.getLogger("crm_plugin.twenty.receivers")
 
 
@@ -15,7 +17,7 @@ def bootstrap_on_enable(
     sender: Any, *, plugin_id: str, tenant_id: int | None, enabled: bool, **kwargs: Any
 ) -> None:
     # Twenty is one workspace for the whole company: only the global switch starts a sync.
-    if plugin_id != "crm" or not enabled or tenant_id is not None:
+    if plugin_id != PLUGIN_ID or not enabled or tenant_id is not None:
         return
     # CRM_SYNC_ON_ENABLE=False leaves both to the admin actions / commands (tests, or an
     # operator who wants to bootstrap first and sync at night).

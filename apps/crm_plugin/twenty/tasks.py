@@ -16,14 +16,13 @@ from apps.plugin_manager.models import PluginActionRun
 from apps.plugin_manager.runtime import get_plugin_settings, is_enabled
 
 from .client import TwentyClient
-from .config import TwentyConfig
+from .config import PLUGIN_ID, TwentyConfig
 from .initial_sync import resumable_run, run_sync, start_run
 from .reconcile import reconcile
 from .schema_bootstrap import bootstrap_schema
 
 log = logging.getLogger("crm_plugin.twenty.tasks")
 
-PLUGIN_ID = "crm"
 SYNC_LOCK = "crm:twenty:sync-lock"
 SYNC_LOCK_SECONDS = 6 * 3600
 

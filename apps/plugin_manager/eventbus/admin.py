@@ -20,12 +20,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
-from apps.plugin_manager.registry import known_event_types
-from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
-from kgc_erp.tenants.scoping import tenant_of_user
-
-from . import conf, dashboard
-from .models import (
+from apps.plugin_manager.eventbus import conf, dashboard
+from apps.plugin_manager.eventbus.manual_retry import (
+    retry_dead_for_subscriber,
+    retry_deliveries,
+    retry_inbound,
+)
+from apps.plugin_manager.eventbus.models import (
     Delivery,
     DeliveryAttempt,
     Event,
@@ -33,7 +34,9 @@ from .models import (
     InboundDelivery,
     WebhookSubscription,
 )
-from .retry import retry_dead_for_subscriber, retry_deliveries, retry_inbound
+from apps.plugin_manager.registry import known_event_types
+from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
+from kgc_erp.tenants.scoping import tenant_of_user
 
 
 class ReadOnlyAdminMixin:

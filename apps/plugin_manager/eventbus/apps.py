@@ -14,6 +14,6 @@ class EventBusConfig(AppConfig):
     mounted_urls = (("webhooks/", "apps.plugin_manager.eventbus.urls"),)
 
     def ready(self) -> None:
-        from . import receivers
+        from apps.plugin_manager.eventbus.outbox import receivers
 
         receivers.connect()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from .models import Delivery, InboundDelivery
+from apps.plugin_manager.eventbus.models import Delivery, InboundDelivery
 
 S = Delivery.Status
 

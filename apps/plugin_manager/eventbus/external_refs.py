@@ -20,10 +20,9 @@ from collections.abc import Mapping
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from apps.plugin_manager.eventbus.models import ExternalRef, SyncStatus
+from apps.plugin_manager.eventbus.object_refs import object_ref
 from kgc_erp.tenants.models import Tenant
-
-from .models import ExternalRef, SyncStatus
-from .object_refs import object_ref
 
 ERROR_MAX_CHARS = 2000
 

@@ -11,8 +11,13 @@ from django.apps import apps
 from django.db.models import Model
 
 
+def object_type_of(model: type[Model]) -> str:
+    """The object type events and external refs use for rows of `model`."""
+    return model._meta.label_lower
+
+
 def object_ref(obj: Model) -> tuple[str, str]:
-    return obj._meta.label_lower, str(obj.pk)
+    return object_type_of(type(obj)), str(obj.pk)
 
 
 def load_object(object_type: str, object_id: str) -> Model | None:
@@ -31,4 +36,4 @@ def load_object(object_type: str, object_id: str) -> Model | None:
     return rows[0] if rows else None
 
 
-__all__ = ("load_object", "object_ref")
+__all__ = ("load_object", "object_ref", "object_type_of")

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from . import conf
+from apps.plugin_manager.eventbus import conf
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
-from . import conf
-from .enqueue import (
+from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus.dispatch import (
     DELIVER,
     DELIVER_MANY,
     PROCESS_INBOUND,
@@ -27,7 +27,9 @@ from .enqueue import (
     publish_in_batches,
     reset_pause,
 )
-from .models import InboundDelivery
+from apps.plugin_manager.eventbus.inbox.processing import MAY_RUN_NOW as INBOUND_MAY_RUN_NOW
+from apps.plugin_manager.eventbus.models import Delivery, InboundDelivery
+from apps.plugin_manager.eventbus.outbox.delivery import MAY_RUN_NOW
 
 logger = logging.getLogger("kgc.eventbus.sweeper")
 
@@ -35,17 +37,7 @@ _DUE_DELIVERIES_SQL = """
 WITH due AS (
     SELECT d.id
       FROM eventbus_delivery d
-     WHERE d.status = 'pending'
-       AND d.next_attempt_at <= %(cutoff)s
-       AND (d.locked_until IS NULL OR d.locked_until < %(now)s)
-       AND (d.object_id = '' OR NOT EXISTS (
-            SELECT 1
-              FROM eventbus_delivery o
-             WHERE o.subscriber = d.subscriber
-               AND o.object_type = d.object_type
-               AND o.object_id = d.object_id
-               AND o.status = 'pending'
-               AND o.id < d.id))
+     WHERE {may_run}
      ORDER BY d.next_attempt_at, d.id
      LIMIT %(batch)s
        FOR UPDATE SKIP LOCKED
@@ -55,12 +47,28 @@ UPDATE eventbus_delivery d
   FROM due
  WHERE d.id = due.id
 RETURNING d.id
-"""
+""".replace("{may_run}", MAY_RUN_NOW.format(d="d"))
+
+_DUE_INBOUND_SQL = """
+WITH due AS (
+    SELECT i.id
+      FROM eventbus_inbounddelivery i
+     WHERE {may_run}
+     ORDER BY i.next_attempt_at, i.id
+     LIMIT %(batch)s
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE eventbus_inbounddelivery i
+   SET next_attempt_at = %(now)s
+  FROM due
+ WHERE i.id = due.id
+RETURNING i.id
+""".replace("{may_run}", INBOUND_MAY_RUN_NOW.format(i="i"))
 
 _PRUNE_DELIVERIES_SQL = """
 WITH doomed AS (
     SELECT id FROM eventbus_delivery
-     WHERE status IN ('succeeded', 'skipped') AND finished_at < %(cutoff)s
+     WHERE status IN (%(succeeded)s, %(skipped)s) AND finished_at < %(cutoff)s
      LIMIT %(batch)s
 ), attempts AS (
     DELETE FROM eventbus_deliveryattempt WHERE delivery_id IN (SELECT id FROM doomed)
@@ -82,7 +90,12 @@ PRUNE_BATCH = 5000
 
 def sweep_deliveries(now: datetime | None = None) -> int:
     now = now or timezone.now()
-    params = {"now": now, "cutoff": now - conf.sweep_grace(), "batch": conf.sweep_batch()}
+    params = {
+        "now": now,
+        "due_by": now - conf.sweep_grace(),
+        "batch": conf.sweep_batch(),
+        "pending": Delivery.Status.PENDING,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_DUE_DELIVERIES_SQL, params)
         ids = sorted(row[0] for row in cursor.fetchall())
@@ -93,17 +106,16 @@ def sweep_deliveries(now: datetime | None = None) -> int:
 
 def sweep_inbound(now: datetime | None = None) -> int:
     now = now or timezone.now()
-    ids = list(
-        InboundDelivery.objects.filter(
-            status=InboundDelivery.Status.RECEIVED,
-            next_attempt_at__lte=now - conf.sweep_grace(),
-        )
-        .exclude(locked_until__gte=now)
-        .order_by("next_attempt_at")
-        .values_list("id", flat=True)[: conf.sweep_batch()]
-    )
+    params = {
+        "now": now,
+        "due_by": now - conf.sweep_grace(),
+        "batch": conf.sweep_batch(),
+        "received": InboundDelivery.Status.RECEIVED,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_DUE_INBOUND_SQL, params)
+        ids = sorted(row[0] for row in cursor.fetchall())
     if ids:
-        InboundDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
         logger.info("eventbus.sweep.inbound count=%d", len(ids))
     return publish_in_batches(PROCESS_INBOUND, PROCESS_INBOUND_MANY, ids)
 
@@ -119,7 +131,9 @@ def _delete_in_batches(sql: str, cutoff: datetime) -> int:
     total = 0
     while True:
         with connection.cursor() as cursor:
-            cursor.execute(sql, {"cutoff": cutoff, "batch": PRUNE_BATCH})
+            cursor.execute(sql, {"cutoff": cutoff, "batch": PRUNE_BATCH,
+                                 "succeeded": Delivery.Status.SUCCEEDED,
+                                 "skipped": Delivery.Status.SKIPPED})
             deleted = cursor.rowcount
         total += deleted
         if deleted < PRUNE_BATCH:

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 
 from celery import shared_task
 
-from . import sweeper
-from .delivery import run_delivery
-from .enqueue import enqueue_deliveries, enqueue_inbound
-from .inbox.processing import process_inbound_delivery
+from apps.plugin_manager.eventbus import sweeper
+from apps.plugin_manager.eventbus.dispatch import enqueue_deliveries, enqueue_inbound
+from apps.plugin_manager.eventbus.inbox.processing import process_inbound_delivery
+from apps.plugin_manager.eventbus.outbox.delivery import run_delivery
 
 BATCH_BUDGET_SECONDS = 1.0
 

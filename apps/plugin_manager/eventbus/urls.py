@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .inbox.views import receive_webhook
+from apps.plugin_manager.eventbus.inbox.views import receive_webhook
 
 app_name = "eventbus"
 

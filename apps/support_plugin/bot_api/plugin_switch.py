@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from apps.plugin_manager.runtime import is_enabled
+from apps.support_plugin.apps import SupportPluginConfig
 
-SUPPORT_PLUGIN_ID = "support"
+SUPPORT_PLUGIN_ID = SupportPluginConfig.plugin_id
 
 
 def support_enabled_for(tenant_id: int) -> bool:

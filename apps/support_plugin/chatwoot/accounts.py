@@ -22,10 +22,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from apps.plugin_manager.services import set_enabled, update_settings
 from kgc_erp.tenants.models import Tenant
 
-from ..models import ChatwootAccount
 from .client import ChatwootClient, Connection, PlatformClient
 from .config import PLUGIN_ID, settings_for
 from .dashboard import dashboard_token
+from .models import ChatwootAccount
 
 log = logging.getLogger("support_plugin.chatwoot.accounts")
 

@@ -11,10 +11,11 @@ from django.conf import settings as django_settings
 from apps.plugin_manager.runtime import get_plugin_settings
 from kgc_erp.tenants.models import Tenant
 
-from ..models import ChatwootAccount
+from ..apps import SupportPluginConfig
 from .client import DEFAULT_TIMEOUT, ChatwootClient, Connection
+from .models import ChatwootAccount
 
-PLUGIN_ID = "support"
+PLUGIN_ID = SupportPluginConfig.plugin_id
 SYSTEM = "chatwoot"  # ExternalRef system name for partner -> contact links
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from apps.plugin_manager.eventbus.external_refs import find_ref, link, mark_deleted
 from apps.plugin_manager.eventbus.models import SyncStatus
+from apps.plugin_manager.eventbus.object_refs import object_type_of
 from kgc_erp.partners.models import Partner
 from kgc_erp.tenants.models import Tenant
 
@@ -26,7 +27,7 @@ from .partner_stats import partner_stats
 
 log = logging.getLogger("support_plugin.chatwoot.contacts")
 
-PARTNER_OBJECT_TYPE = "partners.partner"
+PARTNER_OBJECT_TYPE = object_type_of(Partner)
 
 
 def _adoptable(candidate: dict[str, Any], identifier: str) -> bool:

@@ -15,8 +15,8 @@ from typing import Any
 from apps.plugin_manager.eventbus.errors import PermanentDeliveryError
 from kgc_erp.service.models import Worklog
 
-from ..models import ConversationLink
 from .client import ChatwootClient
+from .models import ConversationLink
 
 log = logging.getLogger("support_plugin.chatwoot.conversations")
 

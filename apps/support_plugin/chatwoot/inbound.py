@@ -12,18 +12,18 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.plugin_manager.eventbus.emit import emit_event
 from apps.plugin_manager.eventbus.external_refs import find_ref, link
 from apps.plugin_manager.eventbus.models import InboundDelivery, SyncStatus
+from apps.plugin_manager.eventbus.outbox.recording import emit_event
 from kgc_erp.service.models import Worklog
 from kgc_erp.service.services import add_timeline_entry, open_worklog
 from kgc_erp.tenants.models import Tenant
 
-from ..models import ConversationLink
 from . import bot_hook
 from . import event_types as events
 from .config import SYSTEM
 from .conversations import KEY_ATTRIBUTE
+from .models import ConversationLink
 from .partner_matching import match_partner
 
 log = logging.getLogger("support_plugin.chatwoot.inbound")

@@ -15,18 +15,18 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from apps.plugin_manager.eventbus.context import DeliveryContext
 from apps.plugin_manager.eventbus.errors import PermanentDeliveryError
+from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 from kgc_erp.partners.models import Partner
 from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order
 from kgc_erp.service.models import Worklog
 
-from ..models import NotificationSent
 from .config import ChatwootSettings, settings_for
 from .contact_sync import contact_id_for, sync_partner_contact
 from .conversations import post_once, resolve_conversation
 from .errors import ChatwootNotFound
+from .models import NotificationSent
 
 log = logging.getLogger("support_plugin.chatwoot.notifications")
 

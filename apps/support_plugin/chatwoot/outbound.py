@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from apps.plugin_manager.eventbus.context import DeliveryContext
 from apps.plugin_manager.eventbus.errors import PermanentDeliveryError
+from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 from kgc_erp.partners.models import Partner
 from kgc_erp.partners.services import ERASED_NAME
 from kgc_erp.service.models import Worklog

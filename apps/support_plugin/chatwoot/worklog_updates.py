@@ -12,14 +12,14 @@ import logging
 
 from django.template.loader import render_to_string
 
-from apps.plugin_manager.eventbus.context import DeliveryContext
+from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 from kgc_erp.service.models import Worklog
 from kgc_erp.service.services import LABELS
 
-from ..models import ConversationLink
 from . import notifications
 from .config import ChatwootSettings, settings_for
 from .conversations import post_once
+from .models import ConversationLink
 
 log = logging.getLogger("support_plugin.chatwoot.worklog_updates")
 

@@ -14,7 +14,7 @@ from kgc_erp.partners.models import Partner
 from ..chatwoot import mappers
 from ..chatwoot.config import PLUGIN_ID, settings_for
 from ..chatwoot.identity import identifier_hash
-from ..models import ChatwootAccount
+from ..chatwoot.models import ChatwootAccount
 
 register = template.Library()
 

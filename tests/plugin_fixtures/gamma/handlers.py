@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from apps.plugin_manager.eventbus.context import DeliveryContext
 from apps.plugin_manager.eventbus.errors import classify_http_status, classify_request_exception
+from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 
 _session = requests.Session()
 

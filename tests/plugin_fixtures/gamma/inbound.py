@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apps.plugin_manager.eventbus.errors import PermanentDeliveryError
 from apps.plugin_manager.eventbus.external_refs import link
 from apps.plugin_manager.eventbus.models import InboundDelivery
 from kgc_erp.tenants.models import Tenant
@@ -10,6 +11,8 @@ from kgc_erp.tenants.models import Tenant
 def record(delivery: InboundDelivery, payload: dict) -> None:
     if payload.get("simulate_failure"):
         raise RuntimeError("simulated handler failure")
+    if payload.get("simulate_permanent_failure"):
+        raise PermanentDeliveryError("simulated permanent failure")
     tenant = delivery.tenant or Tenant.headquarters()
     record_id = payload.get("id") or (payload.get("record") or {}).get("id")
     link(

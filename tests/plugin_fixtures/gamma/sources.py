@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from apps.crm_plugin.twenty.webhooks import SIGNATURE as TWENTY_SIGNATURE
 from apps.plugin_manager import runtime
-from apps.plugin_manager.eventbus.inbox.sources import SignedJsonSource
+from apps.plugin_manager.eventbus.inbox.sources import PayloadSchema, SignedJsonSource
 from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
 from kgc_erp.tenants.models import Tenant
 
@@ -21,6 +21,7 @@ class GammaChatwootSource(SignedJsonSource):
         "message_created": HANDLE,
         "contact_updated": HANDLE,
     }
+    schemas = {"conversation_created": PayloadSchema(required={"id": int, "account.id": int})}
 
     def secret_for(self, tenant: Tenant | None) -> str | None:
         settings = runtime.get_plugin_settings("gamma", tenant.pk if tenant else None)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.crm_plugin.twenty.client import TwentyClient
-from apps.crm_plugin.twenty.config import TwentyConfig
+from apps.crm_plugin.twenty.config import PLUGIN_ID, TwentyConfig
 from apps.crm_plugin.twenty.errors import TwentyError
 from apps.crm_plugin.twenty.webhook_registration import ensure_webhook
 from apps.plugin_manager import services
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--enable", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stored = get_plugin_settings("crm", None)
+        stored = get_plugin_settings(PLUGIN_ID, None)
         secret = (options["webhook_secret"] or str(stored.get("crm_webhook_secret") or "")
                   or secrets.token_hex(32))  # fmt: skip
         changes: dict[str, object] = {
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         if options["rate_limit"]:
             changes["crm_rate_limit_per_minute"] = options["rate_limit"]
         try:
-            services.update_settings("crm", None, changes)
+            services.update_settings(PLUGIN_ID, None, changes)
         except ValidationError as exc:
             raise CommandError(f"invalid settings: {exc}") from exc
         if not options["no_webhook"]:
@@ -60,6 +60,6 @@ class Command(BaseCommand):
                 raise CommandError(f"Twenty: {exc.message}") from exc
             self.stdout.write(f"webhook {hook['id']} -> {hook['targetUrl']}")
         if options["enable"]:
-            services.set_enabled("crm", None, True)
+            services.set_enabled(PLUGIN_ID, None, True)
             self.stdout.write("CRM plugin enabled (schema bootstrap and initial sync queued)")
         self.stdout.write(self.style.SUCCESS("Twenty connected"))

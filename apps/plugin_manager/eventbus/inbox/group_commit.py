@@ -26,8 +26,8 @@ from django.db import (
     transaction,
 )
 
-from ..enqueue import enqueue_inbound_after_commit
-from .storage import AcceptedRow, insert_rows
+from apps.plugin_manager.eventbus.dispatch import enqueue_inbound_after_commit
+from apps.plugin_manager.eventbus.inbox.storage import AcceptedRow, insert_rows
 
 logger = logging.getLogger("kgc.eventbus.inbox")
 

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from .sources import InboundSource
+from apps.plugin_manager.eventbus.inbox.sources import InboundSource
 
 logger = logging.getLogger("kgc.eventbus.inbox")
 

@@ -33,10 +33,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from apps.plugin_manager.eventbus.inbox.payload_schema import PayloadSchema
+from apps.plugin_manager.eventbus.signatures import SignatureScheme, Verification
 from kgc_erp.tenants.models import Tenant
-
-from ..signatures import SignatureScheme, Verification
-from .payload_schema import PayloadSchema
 
 
 class InboundSource:

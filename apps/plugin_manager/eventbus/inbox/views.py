@@ -20,16 +20,15 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.plugin_manager import runtime, snapshot
+from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus.inbox.group_commit import group_commit
+from apps.plugin_manager.eventbus.inbox.registry import get_source
+from apps.plugin_manager.eventbus.inbox.sources import InboundSource
+from apps.plugin_manager.eventbus.inbox.storage import AcceptedRow
+from apps.plugin_manager.eventbus.inbox.tenants import active_tenant
+from apps.plugin_manager.eventbus.models import InboundDelivery
+from apps.plugin_manager.eventbus.signatures import Verification
 from kgc_erp.tenants.models import Tenant
-
-from .. import conf
-from ..models import InboundDelivery
-from ..signatures import Verification
-from .group_commit import group_commit
-from .registry import get_source
-from .sources import InboundSource
-from .storage import AcceptedRow
-from .tenants import active_tenant
 
 logger = logging.getLogger("kgc.eventbus.inbox")
 

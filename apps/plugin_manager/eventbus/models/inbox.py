@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.plugin_manager.eventbus.models.outbox import AttemptOutcome
 from kgc_erp.tenants.models import Tenant
 
 
@@ -47,6 +48,8 @@ class InboundDelivery(models.Model):
     attempts = models.PositiveIntegerField("feldolgozási próbálkozások", default=0)
     next_attempt_at = models.DateTimeField("következő próbálkozás", default=timezone.now)
     locked_until = models.DateTimeField("zárolva eddig", null=True, blank=True)
+    # Lease of the worker processing it: only the holder may write the outcome.
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
     last_error = models.TextField("utolsó hiba", blank=True)
     received_at = models.DateTimeField("érkezett", default=timezone.now, db_index=True)
     processed_at = models.DateTimeField("feldolgozva", null=True, blank=True)
@@ -79,3 +82,29 @@ class InboundDelivery(models.Model):
     @property
     def body_text(self) -> str:
         return bytes(self.raw_body).decode("utf-8", errors="replace")
+
+
+class InboundAttempt(models.Model):
+    """One run of an inbound webhook's handler, kept like a delivery's attempts."""
+
+    Outcome = AttemptOutcome
+
+    delivery = models.ForeignKey(
+        InboundDelivery,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name="bejövő webhook",
+    )
+    number = models.PositiveIntegerField("sorszám")
+    started_at = models.DateTimeField("kezdete")
+    duration_ms = models.PositiveIntegerField("időtartam (ms)")
+    outcome = models.CharField("eredmény", max_length=10, choices=AttemptOutcome.choices)
+    error = models.CharField("hiba", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "feldolgozási próbálkozás"
+        verbose_name_plural = "feldolgozási próbálkozások"
+        ordering = ("delivery", "number")
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.get_outcome_display()}"

@@ -121,12 +121,17 @@ class Delivery(models.Model):
         )
 
 
+class AttemptOutcome(models.TextChoices):
+    """What one attempt came to: the same words for deliveries and inbound webhooks."""
+
+    SUCCESS = "success", "Sikeres"
+    RETRY = "retry", "Átmeneti hiba (újrapróbálja)"
+    DEAD = "dead", "Végleges hiba"
+    SKIPPED = "skipped", "Kihagyva"
+
+
 class DeliveryAttempt(models.Model):
-    class Outcome(models.TextChoices):
-        SUCCESS = "success", "Sikeres"
-        RETRY = "retry", "Átmeneti hiba (újrapróbálja)"
-        DEAD = "dead", "Végleges hiba"
-        SKIPPED = "skipped", "Kihagyva"
+    Outcome = AttemptOutcome
 
     delivery = models.ForeignKey(
         Delivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name="kézbesítés"

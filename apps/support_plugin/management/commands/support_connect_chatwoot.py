@@ -15,6 +15,7 @@ from apps.plugin_manager.actions import start_action
 from apps.plugin_manager.eventbus.errors import PermanentDeliveryError, TransientDeliveryError
 from apps.plugin_manager.services import set_enabled, update_settings
 from apps.support_plugin.chatwoot.accounts import connect_tenant, wire_connected_account
+from apps.support_plugin.chatwoot.config import PLUGIN_ID
 from kgc_erp.tenants.models import Tenant
 
 
@@ -49,14 +50,14 @@ class Command(BaseCommand):
             )
             if options["platform_token"]:
                 update_settings(
-                    "support", tenant, {"chatwoot_platform_api_key": options["platform_token"]}
+                    PLUGIN_ID, tenant, {"chatwoot_platform_api_key": options["platform_token"]}
                 )
             wire_connected_account(tenant)
             if options["enable"]:
                 # Switched on only once the inbox and webhook exist, so the first
                 # notification already has somewhere to go.
-                set_enabled("support", tenant, True)
-                start_action("support", tenant, "sync_contacts")
+                set_enabled(PLUGIN_ID, tenant, True)
+                start_action(PLUGIN_ID, tenant, "sync_contacts")
         except ValidationError as exc:
             raise CommandError(f"invalid settings: {exc}") from exc
         except (PermanentDeliveryError, TransientDeliveryError) as exc:

@@ -15,16 +15,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from urllib3.exceptions import HTTPError, LocationValueError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
-from . import conf
-from .errors import (
+from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
     classify_http_status,
 )
-from .models import Event, WebhookSubscription
-from .object_refs import load_object
-from .object_state import object_state
-from .signatures import kgc_signature_header
+from apps.plugin_manager.eventbus.models import Event, WebhookSubscription
+from apps.plugin_manager.eventbus.object_refs import load_object
+from apps.plugin_manager.eventbus.object_state import object_state
+from apps.plugin_manager.eventbus.signatures import kgc_signature_header
 
 USER_AGENT = "KGC-ERP-Webhooks/1.0"
 MAX_DRAIN_BYTES = 64 * 1024

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .enqueue import enqueue_deliveries, enqueue_inbound
-from .models import Delivery, InboundDelivery
+from apps.plugin_manager.eventbus.dispatch import enqueue_deliveries, enqueue_inbound
+from apps.plugin_manager.eventbus.models import Delivery, InboundDelivery
 
 
 def retry_deliveries(deliveries: QuerySet[Delivery]) -> int:

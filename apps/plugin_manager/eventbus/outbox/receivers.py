@@ -13,6 +13,8 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 
 from apps.plugin_manager import event_types as types
+from apps.plugin_manager.eventbus.object_refs import object_ref
+from apps.plugin_manager.eventbus.outbox.recording import record_event
 from kgc_erp.partners.models import Partner
 from kgc_erp.partners.signals import partner_erased
 from kgc_erp.rentals import signals as rental_signals
@@ -21,9 +23,6 @@ from kgc_erp.sales.models import Order
 from kgc_erp.sales.signals import order_arrived, order_delivered
 from kgc_erp.service.models import Worklog
 from kgc_erp.service.signals import worklog_status_changed
-
-from .object_refs import object_ref
-from .recording import record_event
 
 
 def _record(event_type: str, obj: Any, payload: dict[str, object] | None = None) -> None:

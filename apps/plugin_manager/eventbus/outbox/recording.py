@@ -4,6 +4,10 @@ This runs in every transaction that changes a partner, rental, worklog or order,
 is built to cost one database round trip: a single statement resolves the outbound webhook
 subscribers, inserts the event and inserts one delivery per subscriber.
 
+`record_event` is what the core-signal receivers call; `emit_event` is how a plugin puts
+its own events (declared in its manifest's `emits`) into the outbox: call it inside the
+transaction that made the change, and the event commits or rolls back with it.
+
 Design choice: an event nobody subscribes to is not written at all. The outbox is a work
 queue, not an audit log (the core keeps its own history), and skipping the write keeps
 the ERP as fast with every plugin off as without the event bus.
@@ -19,11 +23,13 @@ from functools import partial
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from .enqueue import enqueue_event_deliveries
-from .models import Event
-from .subscribers import plugin_subscribers
+from apps.plugin_manager.eventbus.dispatch import enqueue_event_deliveries
+from apps.plugin_manager.eventbus.models import Delivery, Event
+from apps.plugin_manager.eventbus.object_refs import object_ref
+from apps.plugin_manager.eventbus.outbox.subscribers import plugin_subscribers
 
 _INSERT_SQL = """
 WITH subs(subscriber) AS (
@@ -45,7 +51,7 @@ INSERT INTO eventbus_delivery (
     event_id, tenant_id, object_type, object_id, subscriber, status, attempts,
     next_attempt_at, created_at, last_error
 )
-SELECT ev.id, %(tenant_id)s, %(object_type)s, %(object_id)s, subs.subscriber, 'pending', 0,
+SELECT ev.id, %(tenant_id)s, %(object_type)s, %(object_id)s, subs.subscriber, %(pending)s, 0,
        %(now)s, %(now)s, ''
   FROM ev CROSS JOIN subs
 ORDER BY subs.subscriber
@@ -79,6 +85,7 @@ def record_event(
         "object_id": object_id,
         "payload": json.dumps(payload_dict, cls=DjangoJSONEncoder),
         "now": now,
+        "pending": Delivery.Status.PENDING,
     }
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, params)
@@ -99,4 +106,33 @@ def record_event(
     )
 
 
-__all__ = ("record_event",)
+def emit_event(
+    event_type: str,
+    *,
+    tenant_id: int,
+    obj: Model | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    payload: Mapping[str, object] | None = None,
+) -> Event | None:
+    """Record `event_type` for one tenant; returns the event, or None if nobody subscribes.
+
+    The object is given as `obj` (a local row) or as `object_type` + `object_id` (e.g. a
+    remote record: "helpdesk.conversation", "318"); deliveries for the same object and
+    subscriber run in order.
+    """
+    if obj is not None:
+        object_type, object_id = object_ref(obj)
+    return record_event(
+        event_type,
+        tenant_id=tenant_id,
+        object_type=object_type or "",
+        object_id="" if object_id is None else str(object_id),
+        payload=payload,
+    )
+
+
+__all__ = (
+    "emit_event",
+    "record_event",
+)

@@ -12,11 +12,14 @@ from functools import cache
 
 from django.utils.module_loading import import_string
 
-from .context import DeliveryContext
-from .models import Event
-from .outbound_webhooks import send_webhook
-from .subscribers import is_webhook_subscriber, webhook_subscription_id
-from .subscription_cache import get_subscription
+from apps.plugin_manager.eventbus.models import Event
+from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
+from apps.plugin_manager.eventbus.outbox.outbound_webhooks import send_webhook
+from apps.plugin_manager.eventbus.outbox.subscribers import (
+    get_subscription,
+    is_webhook_subscriber,
+    webhook_subscription_id,
+)
 
 
 class SkipDelivery(Exception):

@@ -34,23 +34,41 @@ from enum import StrEnum
 from django.db import connection
 from django.utils import timezone
 
+from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus.dispatch import enqueue_deliveries
+from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt, Event
+from apps.plugin_manager.eventbus.outbox.invoke import (
+    PostponeDelivery,
+    SkipDelivery,
+    invoke_subscriber,
+)
+from apps.plugin_manager.eventbus.retry_policy import classify_failure, short_error
 from kgc_erp.tenants.models import Tenant
-
-from . import conf
-from .backoff import retry_delay
-from .enqueue import enqueue_deliveries
-from .errors import PermanentDeliveryError, TransientDeliveryError
-from .invoke import PostponeDelivery, SkipDelivery, invoke_subscriber
-from .models import Delivery, DeliveryAttempt, Event
 
 logger = logging.getLogger("kgc.eventbus.delivery")
 S = Delivery.Status
 Attempt = DeliveryAttempt.Outcome
 
-ERROR_MAX_CHARS = 500
 # A countdown task may fire a moment before the row's next_attempt_at (clock skew between
 # worker and database host); this much earliness is accepted.
 DUE_SLACK = timedelta(seconds=1)
+
+# Whether a pending delivery may run now: due (by %(due_by)s), nobody holds its lease, and
+# no older pending delivery of the same subscriber and object exists (one at a time, in
+# order). `{d}` is the alias of the delivery row; the sweeper uses the same predicate.
+MAY_RUN_NOW = """
+       {d}.status = %(pending)s
+   AND {d}.next_attempt_at <= %(due_by)s
+   AND ({d}.locked_until IS NULL OR {d}.locked_until < %(now)s)
+   AND ({d}.object_id = '' OR NOT EXISTS (
+        SELECT 1
+          FROM eventbus_delivery o
+         WHERE o.subscriber = {d}.subscriber
+           AND o.object_type = {d}.object_type
+           AND o.object_id = {d}.object_id
+           AND o.status = %(pending)s
+           AND o.id < {d}.id))
+"""
 
 _CLAIM_SQL = """
 UPDATE eventbus_delivery d
@@ -62,22 +80,12 @@ UPDATE eventbus_delivery d
         SELECT c.id
           FROM eventbus_delivery c
          WHERE c.id = %(id)s
-           AND c.status = 'pending'
-           AND c.next_attempt_at <= %(due_by)s
-           AND (c.locked_until IS NULL OR c.locked_until < %(now)s)
-           AND (c.object_id = '' OR NOT EXISTS (
-                SELECT 1
-                  FROM eventbus_delivery o
-                 WHERE o.subscriber = c.subscriber
-                   AND o.object_type = c.object_type
-                   AND o.object_id = c.object_id
-                   AND o.status = 'pending'
-                   AND o.id < c.id))
+           AND {may_run}
            FOR UPDATE OF c SKIP LOCKED)
 RETURNING d.id, d.subscriber, d.attempts, d.object_type, d.object_id,
           e.id, e.uuid, e.type, e.payload, e.occurred_at,
           {tenant_columns}
-"""
+""".replace("{may_run}", MAY_RUN_NOW.format(d="c"))
 # The whole tenant row comes back with the claim, so handlers get a complete Tenant.
 _TENANT_FIELDS = [f.attname for f in Tenant._meta.concrete_fields]
 _CLAIM_SQL = _CLAIM_SQL.replace(
@@ -111,7 +119,7 @@ SELECT (SELECT count(*) FROM finished),
            AND s.subscriber = %(subscriber)s
            AND s.object_type = %(object_type)s
            AND s.object_id = %(object_id)s
-           AND s.status = 'pending'
+           AND s.status = %(pending)s
            AND s.id > %(id)s
          ORDER BY s.id
          LIMIT 1)
@@ -156,6 +164,7 @@ def claim(delivery_id: int, now: datetime | None = None) -> Claim | None:
         "due_by": now + DUE_SLACK,
         "lease_until": now + conf.lease(),
         "token": token,
+        "pending": S.PENDING,
     }
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
@@ -184,13 +193,6 @@ def _tenant_values(raw: tuple) -> list[object]:
         field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
         for field, value in zip(Tenant._meta.concrete_fields, raw, strict=True)
     ]
-
-
-def _short(error: BaseException) -> str:
-    text = getattr(error, "message", None) or str(error) or type(error).__name__
-    if not isinstance(error, (TransientDeliveryError, PermanentDeliveryError)):
-        text = f"{type(error).__name__}: {text}"
-    return text[:ERROR_MAX_CHARS]
 
 
 def _finish(
@@ -224,6 +226,7 @@ def _finish(
         "subscriber": c.subscriber,
         "object_type": c.object_type,
         "object_id": c.object_id,
+        "pending": S.PENDING,
     }
     with connection.cursor() as cursor:
         cursor.execute(_FINISH_SQL, params)
@@ -269,14 +272,14 @@ def run_delivery(delivery_id: int) -> Outcome:
             status=S.PENDING,
             attempts=c.attempts,
             attempt=None,
-            error=_short(exc),
+            error=short_error(exc),
             next_attempt_at=timezone.now() + delay,
         )
         _schedule(c.delivery_id, delay.total_seconds())
         return Outcome.POSTPONED
     except SkipDelivery as exc:
         attempt = _record(Attempt.SKIPPED, number, started_at, started)
-        _finish(c, status=S.SKIPPED, attempts=c.attempts, attempt=attempt, error=_short(exc))
+        _finish(c, status=S.SKIPPED, attempts=c.attempts, attempt=attempt, error=short_error(exc))
         return Outcome.SKIPPED
     except Exception as exc:  # every handler failure is classified in _failed
         return _failed(c, exc, _record(Attempt.RETRY, number, started_at, started))
@@ -286,46 +289,29 @@ def run_delivery(delivery_id: int) -> Outcome:
 
 
 def _failed(c: Claim, exc: Exception, attempt: AttemptRecord) -> Outcome:
-    error = _short(exc)
-    http_status = getattr(exc, "http_status", None)
-    known = isinstance(exc, (TransientDeliveryError, PermanentDeliveryError))
-    number = attempt.number
-    if isinstance(exc, PermanentDeliveryError) or number >= conf.max_attempts():
-        logger.error(
-            "eventbus.delivery.dead delivery=%s subscriber=%s attempt=%s: %s",
-            c.delivery_id,
-            c.subscriber,
-            number,
-            error,
-            exc_info=not known,
-        )
-        dead = AttemptRecord(Attempt.DEAD, number, attempt.started_at, attempt.duration_ms)
-        _finish(
-            c, status=S.DEAD, attempts=number, attempt=dead, error=error, http_status=http_status
-        )
+    failure = classify_failure(exc, attempt.number)
+    log_args = (c.delivery_id, c.subscriber, attempt.number)
+    if failure.dead:
+        logger.error("eventbus.delivery.dead delivery=%s subscriber=%s attempt=%s: %s",
+                     *log_args, failure.error, exc_info=not failure.expected)
+        dead = AttemptRecord(Attempt.DEAD, attempt.number, attempt.started_at,
+                             attempt.duration_ms)
+        _finish(c, status=S.DEAD, attempts=attempt.number, attempt=dead, error=failure.error,
+                http_status=failure.http_status)
         return Outcome.DEAD
-    retry_after = exc.retry_after if isinstance(exc, TransientDeliveryError) else None
-    delay = retry_delay(number, retry_after)
-    logger.warning(
-        "eventbus.delivery.retry delivery=%s subscriber=%s attempt=%s in=%.1fs: %s",
-        c.delivery_id,
-        c.subscriber,
-        number,
-        delay,
-        error,
-        exc_info=not known,
-    )
+    logger.warning("eventbus.delivery.retry delivery=%s subscriber=%s attempt=%s in=%.1fs: %s",
+                   *log_args, failure.delay, failure.error, exc_info=not failure.expected)
     if _finish(
         c,
         status=S.PENDING,
-        attempts=number,
+        attempts=attempt.number,
         attempt=attempt,
-        error=error,
-        http_status=http_status,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        error=failure.error,
+        http_status=failure.http_status,
+        next_attempt_at=timezone.now() + timedelta(seconds=failure.delay),
     ):
-        _schedule(c.delivery_id, delay)
+        _schedule(c.delivery_id, failure.delay)
     return Outcome.RETRY
 
 
-__all__ = ("Claim", "Outcome", "claim", "run_delivery")
+__all__ = ("MAY_RUN_NOW", "Claim", "Outcome", "claim", "run_delivery")

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Model
 
+from apps.plugin_manager.eventbus.models import Event
+from apps.plugin_manager.eventbus.object_refs import load_object
 from kgc_erp.tenants.models import Tenant
-
-from .models import Event
-from .object_refs import load_object
 
 
 @dataclass

@@ -1,0 +1,60 @@
+"""What the Twenty connector remembers: hand edits of master fields (conflicts) and won
+opportunities already turned into franchise tenants."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class CrmConflict(models.Model):
+    """Someone edited a master field of a person in Twenty; logged, never written back."""
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="partner",
+    )
+    kgc_partner_id = models.CharField("KGC partnerazonosító", max_length=32, blank=True)
+    person_id = models.CharField("Twenty személy azonosító", max_length=36)
+    fields = models.JSONField("módosított mezők", default=list)
+    remote_values = models.JSONField("Twenty-beli értékek", default=dict)
+    changed_by = models.CharField("módosította", max_length=200, blank=True)
+    inbound_delivery_id = models.BigIntegerField("webhook kézbesítés", unique=True)
+    changed_at = models.DateTimeField("módosítás ideje", null=True, blank=True)
+    created_at = models.DateTimeField("rögzítve", auto_now_add=True)
+    resolved = models.BooleanField("kezelve", default=False)
+
+    class Meta:
+        verbose_name = "CRM ütközés"
+        verbose_name_plural = "CRM ütközések"
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.kgc_partner_id or self.person_id}: {', '.join(self.fields)}"
+
+
+class ProcessedOpportunity(models.Model):
+    """A won opportunity already turned into a franchise tenant (exactly once)."""
+
+    opportunity_id = models.CharField("Twenty lehetőség azonosító", max_length=36, unique=True)
+    name = models.CharField("név", max_length=200)
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="létrehozott telephely",
+    )
+    created_at = models.DateTimeField("feldolgozva", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "megnyert lehetőség"
+        verbose_name_plural = "megnyert lehetőségek"
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.opportunity_id})"
