@@ -1,0 +1,5 @@
+"""GLPI sandbox: a stateful, strict simulator of GLPI 10's legacy REST API (`apirest.php`).
+
+Start it in-process with `sandboxes.glpi.server.start_sandbox()` or from the command line
+with `python -m sandboxes.glpi --app-token X --user-token Y`.
+"""
