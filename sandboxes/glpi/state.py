@@ -1,8 +1,9 @@
 """In-memory GLPI database: one table per itemtype, behind one lock, with the seed data.
 
 The seed is a small multi-entity install: the root entity (0), Paris (3) with two children
-(7, 8) and Budapest (5); GLPI's default users plus the API user; a few categories, groups,
-request sources and profiles. Tests and the demo create everything else.
+(7, 8), Budapest (5) and Lyon (9); GLPI's default users (glpi, post-only, tech, normal) plus
+the API user (31); categories 12 Network > 14 VPN and 20 Hardware; groups 1 and 4; the
+request sources and profiles. Ids match the contract samples where they name one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ SEED_ENTITIES: tuple[tuple[int, str, int | None], ...] = (
     (5, "Budapest", 0),
     (7, "Helpdesk", 3),
     (8, "Field service", 3),
+    (9, "Lyon", 0),
 )
 SEED_PROFILES = (
     (1, "Self-Service", "helpdesk"),
