@@ -69,8 +69,8 @@ def parse_actors(ctx: WriteContext, raw: JsonObject) -> tuple[list[UserActor], l
     form = raw.get("_actors")
     if isinstance(form, dict):
         for role_name, entries in form.items():
-            role = ROLES.get(role_name)
-            if role is None or not isinstance(entries, list):
+            form_role = ROLES.get(role_name)
+            if form_role is None or not isinstance(entries, list):
                 ctx.note(f"_actors.{role_name} ignored")
                 continue
             for entry in entries:
@@ -81,14 +81,14 @@ def parse_actors(ctx: WriteContext, raw: JsonObject) -> tuple[list[UserActor], l
                 if kind == "User":
                     users.append(
                         UserActor(
-                            role,
+                            form_role,
                             item_id,
                             as_int(entry.get("use_notification", 1), 1),
                             as_str(entry.get("alternative_email", "")),
                         )
                     )
                 elif kind == "Group" and item_id > 0:
-                    groups.append(GroupActor(role, item_id))
+                    groups.append(GroupActor(form_role, item_id))
                 else:
                     ctx.note(f"_actors.{role_name}: itemtype {kind!r} not simulated")
     return users, groups

@@ -104,6 +104,7 @@ def update(
             raise errors.bad_array()
         entries = [payload]
     else:
+        assert isinstance(payload, list)
         entries = [e for e in payload if isinstance(e, dict)]
         if any(not is_intlike(e.get("id")) for e in entries):
             raise errors.bad_array()

@@ -83,7 +83,8 @@ class ControlApi:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()
-            data, status = self.handlers[str(endpoint)](request, values)
+            arguments = {key: str(value) for key, value in values.items()}
+            data, status = self.handlers[str(endpoint)](request, arguments)
         except (NotFound, MethodNotAllowed) as exc:
             return json_response({"error": exc.description}, exc.code or 404)
         except HTTPException as exc:

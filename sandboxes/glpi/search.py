@@ -58,7 +58,8 @@ def parse_criteria(itemtype: str, raw: PhpValue | None) -> tuple[Criterion, ...]
     for entry in raw.values():
         if not isinstance(entry, dict):
             raise errors.search_malformed()
-        link = as_str(entry.get("link", "AND") if isinstance(entry.get("link"), str) else "AND")
+        raw_link = entry.get("link")
+        link = raw_link if isinstance(raw_link, str) else "AND"
         field, searchtype, value = entry.get("field"), entry.get("searchtype"), entry.get("value")
         if isinstance(field, str) and isinstance(searchtype, str) and isinstance(value, str):
             if "meta" in entry and scalar(entry, "meta") not in (None, "0", ""):

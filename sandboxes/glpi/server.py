@@ -8,6 +8,7 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from socketserver import ThreadingMixIn
 from types import TracebackType
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -183,7 +184,8 @@ def build_sandbox(
     sandbox = Sandbox(options)
     app = GlpiSandboxApp(sandbox)
     server = make_server(bind, port, app, threaded=True, request_handler=_QuietHandler)
-    server.daemon_threads = True  # never wait for a request held by a timeout fault
+    if isinstance(server, ThreadingMixIn):
+        server.daemon_threads = True  # never wait for a request held by a timeout fault
     actual_port = server.server_port
     base = f"http://{bind}:{actual_port}"
     return SandboxHandle(

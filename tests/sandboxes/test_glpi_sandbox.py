@@ -1202,7 +1202,7 @@ def test_healthz_and_unknown_paths(glpi: SandboxHandle) -> None:
 
 
 def test_only_loopback_is_accepted() -> None:
-    with pytest.raises(ValueError, match="127.0.0.1"):
+    with pytest.raises(ValueError, match=r"127\.0\.0\.1"):
         start_sandbox(host="0.0.0.0")
 
 
