@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sandboxes.glpi.reports import ConfigInfo
+
 DEFAULT_SESSION_IDLE_SECONDS = 1440.0  # PHP's session.gc_maxlifetime default
 DEFAULT_LIST_LIMIT = 15  # GLPI's default `list_limit` preference
 
@@ -35,7 +37,7 @@ class RuntimeConfig:
     """Ticket template mandatory fields (column names), e.g. ["itilcategories_id"]."""
     list_limit: int = DEFAULT_LIST_LIMIT
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> ConfigInfo:
         return {
             "api_enabled": self.api_enabled,
             "credentials_login_enabled": self.credentials_login_enabled,

@@ -18,6 +18,7 @@ from sandboxes.glpi.context import Actor, ItemFailure, WriteContext
 from sandboxes.glpi.faults import parse_fault
 from sandboxes.glpi.items import add_item, update_item
 from sandboxes.glpi.jsontypes import JsonObject, JsonValue, as_int, truthy
+from sandboxes.glpi.reports import FollowupResult, SandboxState
 from sandboxes.glpi.sandbox import Sandbox
 from sandboxes.glpi.tickets import STATUSES
 
@@ -107,7 +108,7 @@ class ControlApi:
             }
             counts = store.counts()
             config = store.config.as_dict()
-        return {
+        state: SandboxState = {
             "counts": counts,
             "records": records,
             "sessions": sessions.describe(),
@@ -120,7 +121,8 @@ class ControlApi:
             "faults": self.sb.faults.current(),
             "faults_injected": self.sb.faults.injected,
             "requests_logged": len(self.sb.log),
-        }, 200
+        }
+        return state, 200
 
     def requests(self, request: Request, values: dict[str, str]) -> tuple[object, int]:
         since = request.args.get("since", "0")
@@ -237,7 +239,11 @@ class ControlApi:
         except ItemFailure as failure:
             return {"error": failure.message, "notes": ctx.notes}, 400
         followup = self.sb.store.get("ITILFollowup", followup_id)
-        return {"followup": dict(followup or {}), "ticket": self._ticket(ticket_id)}, 201
+        result: FollowupResult = {
+            "followup": dict(followup or {}),
+            "ticket": self._ticket(ticket_id),
+        }
+        return result, 201
 
     def _ticket(self, ticket_id: int) -> dict[str, JsonValue]:
         with self.sb.store.lock:

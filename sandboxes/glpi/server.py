@@ -10,12 +10,16 @@ import urllib.request
 from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
 from types import TracebackType
+from typing import cast
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from sandboxes.glpi.app import API_PREFIX, GlpiSandboxApp
 from sandboxes.glpi.config import DEFAULT_SESSION_IDLE_SECONDS, SandboxOptions
+from sandboxes.glpi.faults import FaultDescription
 from sandboxes.glpi.jsontypes import JsonValue
+from sandboxes.glpi.reports import ClockInfo, ConfigInfo, FollowupResult, SandboxState
+from sandboxes.glpi.request_log import LoggedRequestDict
 from sandboxes.glpi.sandbox import Sandbox
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -90,48 +94,58 @@ class SandboxHandle:
         return result
 
     def reset(self) -> None:
+        """A fresh install: seed data only; no sessions, log, faults, clock offset."""
         self.control("POST", "reset")
 
-    def state(self) -> JsonValue:
-        return self.control("GET", "state")
+    def state(self) -> SandboxState:
+        return cast(SandboxState, self.control("GET", "state"))
 
-    def requests(self, since: int = 0) -> JsonValue:
-        return self.control("GET", f"requests?since={since}")
+    def requests(self, since: int = 0) -> list[LoggedRequestDict]:
+        return cast(list[LoggedRequestDict], self.control("GET", f"requests?since={since}"))
 
     def clear_requests(self) -> None:
         self.control("DELETE", "requests")
 
-    def set_fault(self, mode: str, **options: object) -> JsonValue:
-        return self.control("POST", "faults", {"mode": mode, **options})
+    def set_fault(self, mode: str, **options: object) -> FaultDescription:
+        """`mode` in 500/html500/timeout/slow/garbage_json/missing_fields; options: ratio,
+        count, delay, after, paths, seed."""
+        result = cast(
+            dict[str, FaultDescription], self.control("POST", "faults", {"mode": mode, **options})
+        )
+        return result["fault"]
 
     def clear_faults(self) -> None:
         self.control("DELETE", "faults")
 
-    def configure(self, **settings: object) -> JsonValue:
-        return self.control("POST", "config", settings)
+    def configure(self, **settings: object) -> ConfigInfo:
+        """GLPI setup switches: api_enabled, credentials_login_enabled, allowed_ips,
+        mandatory_ticket_fields, list_limit."""
+        return cast(ConfigInfo, self.control("POST", "config", settings))
 
-    def advance_clock(self, seconds: float) -> JsonValue:
-        return self.control("POST", "clock", {"advance_seconds": seconds})
+    def advance_clock(self, seconds: float) -> ClockInfo:
+        """Move GLPI's clock forward: dates of later changes, and session idle time."""
+        return cast(ClockInfo, self.control("POST", "clock", {"advance_seconds": seconds}))
 
-    def expire_sessions(self) -> JsonValue:
-        return self.control("POST", "sessions/expire")
+    def expire_sessions(self) -> int:
+        result = cast(dict[str, int], self.control("POST", "sessions/expire"))
+        return result["expired"]
 
     def create_ticket(self, users_id: int | None = None, **fields: object) -> int:
-        """Open a ticket as a GLPI UI user (default: the technician); returns its id."""
+        """Open a ticket as a GLPI UI user (default: the technician, id 4); returns its id."""
         body: dict[str, object] = {"input": fields}
         if users_id is not None:
             body["users_id"] = users_id
-        result = self.control("POST", "tickets", body)
-        assert isinstance(result, dict) and isinstance(result.get("id"), int), result
-        return int(result["id"])  # type: ignore[arg-type]
+        result = cast(dict[str, int], self.control("POST", "tickets", body))
+        return result["id"]
 
     def set_ticket_status(
         self, ticket_id: int, status: int, users_id: int | None = None
-    ) -> JsonValue:
+    ) -> dict[str, JsonValue]:
+        """Change a ticket's status as a technician; returns the ticket row."""
         body: dict[str, object] = {"status": status}
         if users_id is not None:
             body["users_id"] = users_id
-        return self.control("POST", f"tickets/{ticket_id}/status", body)
+        return cast(dict[str, JsonValue], self.control("POST", f"tickets/{ticket_id}/status", body))
 
     def add_followup(
         self,
@@ -140,11 +154,12 @@ class SandboxHandle:
         *,
         is_private: bool = False,
         users_id: int | None = None,
-    ) -> JsonValue:
+    ) -> FollowupResult:
+        """Add a followup as a technician (default id 4), public or private."""
         body: dict[str, object] = {"content": content, "is_private": is_private}
         if users_id is not None:
             body["users_id"] = users_id
-        return self.control("POST", f"tickets/{ticket_id}/followups", body)
+        return cast(FollowupResult, self.control("POST", f"tickets/{ticket_id}/followups", body))
 
     # ------------------------------------------------------------------ lifecycle
 

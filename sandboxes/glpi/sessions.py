@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from sandboxes.glpi.clock import Clock
+from sandboxes.glpi.reports import SessionInfo
 
 
 @dataclass
@@ -83,7 +84,7 @@ class SessionStore:
             self._sessions.clear()
             self.init_calls = self.kill_calls = self.expired = 0
 
-    def describe(self) -> list[dict[str, object]]:
+    def describe(self) -> list[SessionInfo]:
         now = self._clock.monotonic()
         with self._lock:
             return [
