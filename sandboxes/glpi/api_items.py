@@ -12,7 +12,7 @@ from sandboxes.glpi.clock import http_date
 from sandboxes.glpi.context import ItemFailure, WriteContext
 from sandboxes.glpi.exchange import ApiRequest, ApiResponse
 from sandboxes.glpi.items import add_item, delete_item, update_item
-from sandboxes.glpi.itemtypes import ITEMTYPES
+from sandboxes.glpi.itemtypes import ITEMTYPES, find_itemtype
 from sandboxes.glpi.jsontypes import JsonObject, JsonValue, as_int, as_str, is_intlike
 from sandboxes.glpi.listing import list_rows
 from sandboxes.glpi.paging import content_range, parse_range
@@ -242,7 +242,7 @@ def get_multiple(request: ApiRequest, ctx: WriteContext) -> ApiResponse:
             raise errors.bad_array()
         itemtype = entry.get("itemtype")
         item_id = entry.get("items_id")
-        definition = ITEMTYPES.get(itemtype) if isinstance(itemtype, str) else None
+        definition = find_itemtype(itemtype) if isinstance(itemtype, str) else None
         if definition is None or not isinstance(item_id, str) or not item_id.isdigit():
             raise errors.bad_array()
         found.append(get_one(request, ctx, definition.name, int(item_id)).body)

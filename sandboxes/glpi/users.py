@@ -132,3 +132,13 @@ class UserRules(Rules):
         if password is not None:
             ctx.store.passwords[as_int(row["id"])] = password_hash(password)
         return apply_emails(ctx, as_int(row["id"]), raw)
+
+    def before_purge(self, ctx: WriteContext, row: Row) -> None:
+        store = ctx.store
+        for email_id, email in list(store.table("UserEmail").items()):
+            if email["users_id"] == row["id"]:
+                store.delete("UserEmail", email_id)
+        store.passwords.pop(as_int(row["id"]), None)
+        for token, users_id in list(store.user_tokens.items()):
+            if users_id == row["id"]:
+                del store.user_tokens[token]

@@ -1334,3 +1334,48 @@ def test_cli_serves_the_api() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# -- smaller API surfaces --------------------------------------------------------------------
+
+
+def test_get_multiple_items_subitem_post_and_expand_dropdowns(api: Api) -> None:
+    ticket_id = api.post("Ticket/", {"input": ticket_input()}).json()["id"]
+    params = {
+        "items[0][itemtype]": "ticket",
+        "items[0][items_id]": str(ticket_id),
+        "items[1][itemtype]": "Entity",
+        "items[1][items_id]": "3",
+    }
+    found = api.get("getMultipleItems", params=params).json()
+    assert [item["id"] for item in found] == [ticket_id, 3]
+    assert found[1]["completename"] == "Root entity > Paris"
+    # POST on the sub-item path creates the sub-item; the parent keys must be in the input.
+    body = {"input": {"itemtype": "Ticket", "items_id": ticket_id, "content": "via sub-path"}}
+    assert api.post(f"Ticket/{ticket_id}/ITILFollowup", body).status_code == 201
+    expanded = api.get(f"Ticket/{ticket_id}", params={"expand_dropdowns": "true"}).json()
+    assert expanded["entities_id"] == "Root entity"
+    assert expanded["itilcategories_id"] == "Network"
+    assert expanded["users_id_recipient"] == "ERP KGC"
+    # Unknown parent / sub itemtypes.
+    response = api.get(f"Nope/{ticket_id}/ITILFollowup")
+    assert response.json()[0] == "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM"
+    assert api.get("Ticket/999999/ITILFollowup").status_code == 404
+
+
+def test_user_purge_removes_emails(api: Api) -> None:
+    user_id = create_user(api)
+    assert len(api.get(f"User/{user_id}/UserEmail").json()) == 1
+    api.delete(f"User/{user_id}", params={"force_purge": "true"})
+    assert api.get("UserEmail/", params={"searchText[users_id]": str(user_id)}).json() == []
+
+
+def test_control_create_ticket_as_ui_user(api: Api) -> None:
+    glpi = api.handle
+    ticket_id = glpi.create_ticket(
+        users_id=5, name="Mouse", content="broken", _users_id_requester=5
+    )
+    ticket = api.get(f"Ticket/{ticket_id}").json()
+    assert (ticket["users_id_recipient"], ticket["status"]) == (5, 1)
+    with pytest.raises(RuntimeError, match="400"):
+        glpi.create_ticket(name="no content")
