@@ -40,13 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"GLPI sandbox listening on {handle.base_url}", flush=True)
     print(f"  API:     {handle.url}/", flush=True)
     print(f"  Control: {handle.base_url}/_sandbox/state", flush=True)
-    try:
-        handle._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        handle._app.stopping.set()
-        handle._server.server_close()
+    handle.serve_forever()
 
 
 if __name__ == "__main__":

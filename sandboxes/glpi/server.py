@@ -163,6 +163,16 @@ class SandboxHandle:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def serve_forever(self) -> None:
+        """Foreground mode for the CLI; returns after stop() or KeyboardInterrupt."""
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._app.stopping.set()
+            self._server.server_close()
+
     def stop(self) -> None:
         self._app.stopping.set()  # release requests held by slow/timeout faults
         self._server.shutdown()
