@@ -37,10 +37,6 @@ def _input(request: ApiRequest) -> JsonValue:
     raise errors.bad_array()
 
 
-def _message(failure: ItemFailure) -> JsonValue:
-    return failure.message
-
-
 def create(request: ApiRequest, ctx: WriteContext, itemtype: str) -> ApiResponse:
     payload = _input(request)
     encoded = request.sanitized_output

@@ -63,7 +63,8 @@ class Rules:
         """Input keys without a column that the itemtype's logic reads (e.g. password2)."""
         return frozenset()
 
-    def check_entity(self, ctx: WriteContext, values: Row, is_recursive: bool = False) -> None:
+    def check_entity(self, ctx: WriteContext, values: Row) -> None:
+        """The item's entity must exist and be one of the session's active entities."""
         if not self.itemtype.entity_assigned:
             return
         entity = as_int(values.get("entities_id", ctx.actor.default_entity), -1)
