@@ -40,6 +40,7 @@ class SandboxOptions:
 class Sandbox:
     def __init__(self, options: SandboxOptions | None = None) -> None:
         self.options = options or SandboxOptions()
+        self.initial_options = self.options
         self.lock = threading.RLock()
         self.faults = FaultInjector()
         self.log = RequestLog()
@@ -52,8 +53,10 @@ class Sandbox:
     # -- lifecycle -------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """A fresh install: seed data only, no tokens, workflows, faults or log."""
+        """A fresh install: seed data only, no tokens, workflows, faults or log; the options
+        (APP_DEBUG, rate limit) the sandbox was started with."""
         with self.lock:
+            self.options = self.initial_options
             self.db = fresh_tables(self.options.name, self.options.email, self.options.password)
             self.workflows.clear()
             self.faults.clear()

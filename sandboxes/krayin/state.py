@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import string
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from sandboxes.krayin import clock
 from sandboxes.krayin.models import (
@@ -26,7 +26,7 @@ from sandboxes.krayin.seed import (
     named_settings,
 )
 
-R = TypeVar("R")
+TOKEN_ALPHABET = string.ascii_letters + string.digits
 
 
 @dataclass
@@ -58,7 +58,8 @@ class Tables:
     def issue_token(self, user: User, device_name: str) -> Token:
         """Login: `$user->tokens()->delete()` first, so every older token of the user dies."""
         self.revoke_tokens(user.id)
-        token = Token(self.next_id("tokens"), user.id, device_name, secrets.token_urlsafe(30)[:40])
+        secret = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(40))  # Str::random(40)
+        token = Token(self.next_id("tokens"), user.id, device_name, secret)
         self.tokens[token.id] = token
         self.login_count += 1
         return token
