@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +21,8 @@ from typing import Any
 
 import pytest
 import requests
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from sandboxes.krayin.server import SandboxHandle, start_sandbox
 
@@ -571,3 +577,431 @@ def rate_limited(k: Client) -> requests.Response:
 def test_every_contract_file_is_replayed() -> None:
     files = {p.name for p in CONTRACTS.iterdir() if p.is_file()}
     assert not files - REPLAYED, f"contract files no test replays: {sorted(files - REPLAYED)}"
+
+
+# == behaviour: the traps NOTES.md describes ===================================================
+
+
+def person_body(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    body = {"name": f"Person {n}", "emails": [{"value": f"p{n}@x.example", "label": "work"}],
+            "contact_numbers": [{"value": f"555{n:04d}", "label": "work"}], "user_id": 1}  # fmt: skip
+    return {**body, **overrides}
+
+
+def test_each_login_revokes_the_users_older_tokens(k: Client) -> None:
+    first = k.token
+    k.login()
+    second = k.token
+    assert first != second
+    state = k.control("GET", "/state")
+    assert state["login_count"] == 2 and state["active_tokens"] == 1
+    k.control("POST", "/config", json={"app_debug": True})
+    old = k.request("GET", "/get", headers={"Authorization": f"Bearer {first}"})
+    assert old.status_code == 401
+    assert old.json() == {"message": "admin::app.common.unauthenticated"}
+    assert k.request("GET", "/get").status_code == 200
+    # Another user's login does not touch this user's token.
+    sales = {"email": "sales@example.com", "password": "sales-secret", "device_name": "x"}
+    assert k.request("POST", "/login", json=sales, auth=False).status_code == 200
+    assert k.request("GET", "/get").status_code == 200
+    assert k.control("GET", "/state")["active_tokens"] == 2
+
+
+def test_missing_or_malformed_token(k: Client) -> None:
+    for headers in ({"Authorization": ""}, {"Authorization": "Bearer nonsense"},
+                    {"Authorization": "Basic abc"}):  # fmt: skip
+        response = k.request("GET", "/leads", headers=headers)
+        assert response.status_code == 500
+        assert response.json() == {"message": "admin::app.common.internal-server-error"}
+
+
+def test_without_accept_json_errors_become_redirects_and_html(k: Client) -> None:
+    plain = {"Accept": "*/*"}
+    # Success still answers JSON...
+    ok = k.request("GET", "/get", headers=plain)
+    assert ok.status_code == 200 and ok.json()["data"]["id"] == 1
+    # ...but a validation failure is a 302 back, and an auth failure a 500 HTML page.
+    invalid = k.request("POST", "/contacts/persons", json={"name": ""},
+                        headers={**plain, "Referer": "http://erp.local/form"})  # fmt: skip
+    assert invalid.status_code == 302
+    assert invalid.headers["Location"] == "http://erp.local/form"
+    unauth = k.request("GET", "/leads", headers={**plain, "Authorization": "Bearer 1|x"})
+    assert unauth.status_code == 500 and unauth.headers["Content-Type"].startswith("text/html")
+    missing = k.request("GET", "/leads/12345", headers=plain)
+    assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("text/html")
+    log = k.control("GET", "/requests")["requests"]
+    assert [e["accept_json"] for e in log[-4:]] == [False, False, False, False]
+    assert all(e["accept_json"] for e in log[:-4])
+
+
+def test_missing_contact_numbers_is_a_500(k: Client) -> None:
+    no_numbers = person_body()
+    del no_numbers["contact_numbers"]
+    for body in (no_numbers, person_body(contact_numbers=[]),
+                 person_body(contact_numbers=[{"value": None, "label": "work"}])):  # fmt: skip
+        response = k.request("POST", "/contacts/persons", json=body)
+        assert response.status_code == 500, body
+        assert response.json() == {"message": "admin::app.common.internal-server-error"}
+    person_id = k.ok("POST", "/contacts/persons", json=person_body())["data"]["id"]
+    response = k.request("PUT", f"/contacts/persons/{person_id}", json=no_numbers)
+    assert response.status_code == 500
+    # Validation runs first: an invalid body with no numbers is still a 422.
+    assert k.request("POST", "/contacts/persons", json={"name": ""}).status_code == 422
+    log = k.control("GET", "/requests")["requests"]
+    creates = [e for e in log if e["method"] == "POST" and e["path"].endswith("/persons")]
+    assert [("contact_numbers" in e["body_keys"]) for e in creates] == [
+        False, True, True, True, False]  # fmt: skip
+
+
+def test_person_update_without_user_id_clears_the_sales_owner(k: Client) -> None:
+    person_id = k.ok("POST", "/contacts/persons", json=person_body())["data"]["id"]
+    partial = person_body()
+    del partial["user_id"]
+    updated = k.ok("PUT", f"/contacts/persons/{person_id}", json=partial)["data"]
+    assert "sales_owner" not in updated
+    # Updating a person with its own e-mail is not a duplicate.
+    again = k.ok("PUT", f"/contacts/persons/{person_id}", json=person_body())["data"]
+    assert again["sales_owner"]["id"] == 1
+
+
+def test_unknown_person_is_a_500_but_unknown_lead_a_404(k: Client) -> None:
+    assert k.request("GET", "/contacts/persons/4242").status_code == 500
+    assert k.request("DELETE", "/contacts/persons/4242").status_code == 404
+    assert k.request("GET", "/leads/4242").status_code == 404
+    k.control("POST", "/config", json={"app_debug": True})
+    debug = k.request("GET", "/leads/4242").json()
+    assert debug["message"] == "No query results for model [Webkul\\Lead\\Models\\Lead] 4242"
+    assert {"exception", "file", "line", "trace"} <= set(debug)
+
+
+def test_duplicate_email_is_a_422_with_dot_paths(k: Client) -> None:
+    k.ok("POST", "/contacts/persons", json=person_body(1))
+    dup = person_body(2, emails=[{"value": "other@x.example", "label": "home"},
+                                 {"value": "P1@X.EXAMPLE", "label": "work"}])  # fmt: skip
+    response = k.request("POST", "/contacts/persons", json=dup)
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"emails.1.value": ["The value has already been taken."]}
+    # Through a lead's new person the path is person.emails.N.value.
+    lead = {**lead_request(0), "person": person_body(3, emails=dup["emails"])}
+    response = k.request("POST", "/leads", json=lead)
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["person.emails.1.value"]
+
+
+def test_lead_stage_key_must_be_present(k: Client) -> None:
+    jane = make_jane(k)
+    body = lead_request(jane)
+    del body["lead_pipeline_stage_id"]
+    assert k.request("POST", "/leads", json=body).status_code == 500
+    assert k.control("GET", "/state")["records"]["leads"] == 0
+    response = k.request("POST", "/leads", json={**body, "lead_pipeline_stage_id": None})
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "lead_pipeline_stage_id": ["The lead pipeline stage id field is required."]}  # fmt: skip
+    lead = make_lead(k, jane)
+    assert k.request("PUT", f"/leads/{lead['id']}", json=body).status_code == 500
+    # The pipeline follows the stage; lead_pipeline_id in the body is ignored.
+    moved = k.ok("PUT", f"/leads/{lead['id']}",
+                 json={**body, "lead_pipeline_stage_id": 2, "lead_pipeline_id": 1})  # fmt: skip
+    assert moved["data"]["lead_pipeline_stage_id"] == 2
+    # PUT without expected_close_date nulls it.
+    del body["expected_close_date"]
+    cleared = k.ok("PUT", f"/leads/{lead['id']}", json={**body, "lead_pipeline_stage_id": 2})
+    assert cleared["data"]["expected_close_date"] is None
+
+
+def test_lead_without_sales_owner_is_stored_then_fails(k: Client) -> None:
+    body = lead_request(make_jane(k))
+    del body["user_id"]
+    assert k.request("POST", "/leads", json=body).status_code == 500
+    assert k.control("GET", "/state")["records"]["leads"] == 1
+    assert k.request("GET", "/leads").status_code == 500
+
+
+def test_unknown_linked_person_is_a_404(k: Client) -> None:
+    response = k.request("POST", "/leads", json=lead_request(9999))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [(8000, "8000.0000"), ("15000.00", "15000.0000"), ("12.5", "12.5000"), (0.25, "0.2500"),
+     ("1.2345", "1.2345")],
+)  # fmt: skip
+def test_lead_value_is_a_four_decimal_string(k: Client, sent: Any, stored: str) -> None:
+    lead = make_lead(k, make_jane(k), lead_value=sent)
+    assert lead["lead_value"] == stored
+
+
+@pytest.mark.parametrize("sent", ["1.23456", "-5", "1,000", "abc", True])
+def test_lead_value_must_be_a_decimal(k: Client, sent: Any) -> None:
+    response = k.request("POST", "/leads", json={**lead_request(make_jane(k)), "lead_value": sent})
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"lead_value": ["The field must be a decimal number."]}
+
+
+def test_expected_close_date_rules_and_timezone(k: Client) -> None:
+    jane = make_jane(k)
+    today = date.today()
+    for bad in (today - timedelta(days=1), ):
+        response = k.request("POST", "/leads", json=lead_request(jane, bad))
+        assert response.status_code == 422
+    for wrong in (None, "30/04/2030", "2030-4-30"):
+        body = {**lead_request(jane), "expected_close_date": wrong}
+        response = k.request("POST", "/leads", json=body)
+        assert response.json()["errors"]["expected_close_date"] == [
+            "The expected close date does not match the format Y-m-d."]  # fmt: skip
+    lead = make_lead(k, jane, expected_close_date=future(5).isoformat())
+    assert lead["expected_close_date"] == close_date_text(future(5))
+
+
+def test_activity_times_are_read_in_app_timezone(k: Client) -> None:
+    body = {"type": "call", "schedule_from": "2030-03-12 10:00:00",
+            "schedule_to": "2030-03-12 10:30:00", "is_done": 1}  # fmt: skip
+    created = k.ok("POST", "/activities", json=body)["data"]
+    assert created["schedule_from"] == "2030-03-12T04:30:00.000000Z"
+    assert created["is_done"] == 0
+    response = k.request("POST", "/activities", json={"type": "call"})
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"schedule_from", "schedule_to"}
+    response = k.request("POST", "/activities", json={"type": "note"})
+    assert response.json()["errors"] == {
+        "comment": ["The comment field is required when type is note."]}  # fmt: skip
+
+
+def test_pagination(k: Client) -> None:
+    jane = make_jane(k)
+    for _ in range(25):
+        make_lead(k, jane)
+    page = k.ok("GET", "/leads", params={"limit": 10, "page": 3})
+    assert page["meta"]["current_page"] == 3 and page["meta"]["last_page"] == 3
+    assert page["meta"]["total"] == 25 and page["meta"]["from"] == 21 and page["meta"]["to"] == 25
+    assert len(page["data"]) == 5 and page["links"]["next"] is None
+    # The links keep only ?page=: limit and filters are dropped.
+    assert page["links"]["prev"].endswith("/api/v1/leads?page=2")
+    default = k.ok("GET", "/leads")
+    assert default["meta"]["per_page"] == 10 and default["data"][0]["id"] == 25
+    beyond = k.ok("GET", "/leads", params={"page": 9})
+    assert beyond["data"] == [] and beyond["meta"]["from"] is None
+    assert len(k.ok("GET", "/leads", params={"pagination": 0})["data"]) == 25
+    many = k.ok("GET", "/leads", params={"limit": 1, "page": 12})["meta"]["links"]
+    assert [link["label"] for link in many][1:-1] == [
+        "1", "2", "...", "9", "10", "11", "12", "13", "14", "15", "...", "24", "25"]  # fmt: skip
+
+
+def test_index_filters_and_sort_for_polling(k: Client, server: SandboxHandle) -> None:
+    jane = make_jane(k)
+    bob = make_bob(k)
+    first = make_lead(k, jane)
+    second = make_bob_lead(k, bob)
+    assert [x["id"] for x in k.ok("GET", "/leads", params={"person_id": bob})["data"]] == [
+        second["id"]]  # fmt: skip
+    both = k.ok("GET", "/leads", params={"lead_pipeline_stage_id": "1,3"})["data"]
+    assert len(both) == 2
+    assert k.request("GET", "/leads", params={"no_such_column": 1}).status_code == 500
+    # updated_at has one-second precision (MySQL TIMESTAMP): age both rows so the change
+    # below lands in a later second than their creation.
+    with server.sandbox.lock:
+        for lead in server.sandbox.db.leads.values():
+            lead.updated_at = lead.updated_at - timedelta(seconds=5)
+    k.ok("PUT", f"/leads/stage/edit/{first['id']}", json={"lead_pipeline_stage_id": 2})
+    changed = k.ok("GET", "/leads", params={"sort": "updated_at", "order": "desc"})["data"]
+    assert changed[0]["id"] == first["id"]
+    ascending = k.ok("GET", "/leads", params={"sort": "updated_at", "order": "asc"})["data"]
+    assert ascending[-1]["id"] == first["id"]
+
+
+def test_leads_search(k: Client) -> None:
+    jane = make_jane(k)
+    lead = make_lead(k, jane)
+    found = k.ok("GET", "/leads/search",
+                 params={"search": f"person_id:{jane}", "searchFields": "person_id:="})  # fmt: skip
+    assert [x["id"] for x in found["data"]] == [lead["id"]]
+    bad = k.request("GET", "/contacts/persons/search",
+                    params={"search": "x:1", "searchFields": "x:like"})  # fmt: skip
+    assert bad.status_code == 500
+    # JSON columns never match with "=".
+    exact = k.ok("GET", "/contacts/persons/search",
+                 params={"search": "emails:jane.doe@globex.example"})  # fmt: skip
+    assert exact["data"] == []
+
+
+def test_stage_moves(k: Client, server: SandboxHandle) -> None:
+    lead = make_lead(k, make_jane(k))
+    won = k.ok("PUT", f"/leads/stage/edit/{lead['id']}", json={"lead_pipeline_stage_id": 5})
+    assert won["data"]["closed_at"] is not None
+    reopened = k.ok("PUT", f"/leads/stage/edit/{lead['id']}", json={"lead_pipeline_stage_id": 2})
+    assert reopened["data"]["closed_at"] is None
+    by_hand = k.control("POST", f"/leads/{lead['id']}/stage",
+                        json={"stage": "lost", "lost_reason": "Price"})  # fmt: skip
+    assert by_hand["data"]["lead_pipeline_stage_id"] == 6
+    shown = k.ok("GET", f"/leads/{lead['id']}")["data"]
+    assert shown["lost_reason"] == "Price" and shown["closed_at"] is not None
+    assert k.request("PUT", f"/leads/stage/edit/{lead['id']}", json={}).status_code == 422
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+
+
+class Receiver:
+    """A local HTTP endpoint that records what Krayin's workflow webhook sends."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[dict[str, str], bytes]] = []
+        self._server = make_server("127.0.0.1", 0, self._app)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_port}/hooks/krayin"
+
+    def _app(self, environ: Any, start_response: Any) -> Any:
+        request = Request(environ)
+        self.calls.append((dict(request.headers), request.get_data()))
+        return Response("ok")(environ, start_response)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.stop()
+
+
+def test_workflow_webhook_push_on_stage_move(k: Client, receiver: Receiver) -> None:
+    k.control("POST", "/webhooks", json={
+        "url": receiver.url, "headers": {"X-KGC-Secret": "s3cr3t"},
+        "events": ["lead.update.after"]})  # fmt: skip
+    lead = make_lead(k, make_jane(k))
+    assert k.control("POST", "/webhooks/wait", json={"timeout": 5})["deliveries"] == []
+    k.control("POST", f"/leads/{lead['id']}/stage", json={"stage": "won"})
+    waited = k.control("POST", "/webhooks/wait", json={"timeout": 5})
+    assert waited["idle"] and [d["status"] for d in waited["deliveries"]] == [200]
+    headers, body = receiver.calls[0]
+    assert headers["X-Kgc-Secret"] == "s3cr3t"
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {
+        "title": "Globex - 50 laptop refresh", "lead_value": "$15,000.00", "stage": "Won",
+        "pipeline": "Default Pipeline", "sales_owner": "API Bot", "expected_close_date": "N/A"}  # fmt: skip
+
+
+def test_webhook_template_conditions_and_unknown_placeholders(
+    k: Client, receiver: Receiver
+) -> None:
+    k.control("POST", "/webhooks", json={
+        "url": receiver.url, "events": ["lead.create.after", "lead.update.after"],
+        "payload": [{"key": "lead", "value": "{%leads.id%}"},
+                    {"key": "title", "value": "{% leads.title %}"}],
+        "conditions": [{"attribute": "lead_pipeline_stage_id", "operator": "==", "value": 5}]})  # fmt: skip
+    lead = make_lead(k, make_jane(k))
+    k.ok("PUT", f"/leads/stage/edit/{lead['id']}", json={"lead_pipeline_stage_id": 2})
+    k.ok("PUT", f"/leads/stage/edit/{lead['id']}", json={"lead_pipeline_stage_id": 5})
+    k.control("POST", "/webhooks/wait", json={"timeout": 5})
+    assert len(receiver.calls) == 1
+    # `id` is not a lead attribute, so Krayin leaves its placeholder as it is.
+    assert json.loads(receiver.calls[0][1]) == {
+        "lead": "{%leads.id%}", "title": "Globex - 50 laptop refresh"}  # fmt: skip
+
+
+def test_webhook_delivery_failure_is_logged_not_retried(k: Client) -> None:
+    k.control("POST", "/webhooks", json={"url": "http://127.0.0.1:9/nowhere",
+                                         "events": ["lead.create.after"]})  # fmt: skip
+    make_lead(k, make_jane(k))
+    deliveries = k.control("POST", "/webhooks/wait", json={"timeout": 10})["deliveries"]
+    assert len(deliveries) == 1 and deliveries[0]["error"] and deliveries[0]["status"] is None
+
+
+# -- faults ------------------------------------------------------------------------------------
+
+
+def test_fault_500_then_recovery(k: Client) -> None:
+    k.control("POST", "/faults", json={"mode": "500", "count": 2})
+    statuses = [k.request("GET", "/get").status_code for _ in range(3)]
+    assert statuses == [500, 500, 200]
+    assert k.control("GET", "/faults")["injected"] == 2
+
+
+def test_fault_after_applies_the_request_and_loses_the_answer(k: Client) -> None:
+    jane = make_jane(k)
+    k.control("POST", "/faults", json={"mode": "500", "count": 1, "after": True})
+    assert k.request("POST", "/leads", json=lead_request(jane)).status_code == 500
+    assert k.control("GET", "/state")["records"]["leads"] == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "content_type"),
+    [("429", 429, "application/json"), ("html", 502, "text/html"),
+     ("timeout", 504, "text/html"), ("slow", 200, "application/json")],
+)  # fmt: skip
+def test_fault_modes(k: Client, mode: str, status: int, content_type: str) -> None:
+    k.control("POST", "/faults", json={"mode": mode, "delay": 0.3, "path": "/api/v1/get"})
+    started = time.monotonic()
+    response = k.request("GET", "/get")
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith(content_type)
+    if mode in ("slow", "timeout"):
+        assert time.monotonic() - started >= 0.3
+    if mode == "429":
+        assert response.headers["Retry-After"] == "1"
+    assert k.request("GET", "/settings/types").status_code == 200  # other paths unaffected
+    k.control("DELETE", "/faults")
+
+
+def test_bad_fault_config_is_refused(k: Client) -> None:
+    response = requests.post(f"{k.handle.url}/_sandbox/faults", json={"mode": "boom"}, timeout=5)
+    assert response.status_code == 400
+
+
+# -- control endpoints and CLI -----------------------------------------------------------------
+
+
+def test_state_reset_and_request_log(k: Client) -> None:
+    make_lead(k, make_jane(k))
+    state = k.control("GET", "/state")
+    assert state["records"]["leads"] == 1 and state["records"]["stages"] == 6
+    log = k.control("GET", "/requests")["requests"]
+    lead_post = next(e for e in log if e["path"] == "/api/v1/leads")
+    assert "lead_pipeline_stage_id" in lead_post["body_keys"] and lead_post["status"] == 200
+    assert lead_post["authorization"] and lead_post["user_id"] == 1
+    k.control("DELETE", "/requests")
+    assert k.control("GET", "/requests")["requests"] == []
+    k.control("POST", "/reset")
+    state = k.control("GET", "/state")
+    assert state["records"]["leads"] == 0 and state["active_tokens"] == 0
+    assert requests.get(f"{k.handle.url}/healthz", timeout=5).json() == {"status": "ok"}
+
+
+def test_cli_serves_on_the_given_port() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandboxes.krayin", "--port", str(port),
+         "--email", "cli@example.com", "--password", "pw"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the CLI sandbox did not start"
+                time.sleep(0.2)
+        login = {"email": "cli@example.com", "password": "pw", "device_name": "cli"}
+        response = requests.post(f"http://127.0.0.1:{port}/api/v1/login", json=login,
+                                 headers={"Accept": "application/json"}, timeout=5)  # fmt: skip
+        assert response.status_code == 200 and TOKEN.match(response.json()["token"])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_only_loopback_binds() -> None:
+    with pytest.raises(ValueError):
+        start_sandbox(host="0.0.0.0")
