@@ -32,13 +32,45 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$")
 TOKEN = re.compile(r"^\d+\|[A-Za-z0-9]{40}$")
 # Leaf values that must equal the contract's, wherever they appear.
 EXACT_KEYS = frozenset(
-    {"message", "lead_value", "formatted_lead_value", "status", "is_done", "type", "code",
-     "label", "is_default", "rotten_days", "view_permission", "permission_type",
-     "is_user_defined", "current_page", "last_page", "per_page", "total", "from", "to",
-     "active", "job_title", "location", "comment", "title", "description", "email", "name",
-     "schedule_from", "schedule_to", "lost_reason", "image", "image_url", "permissions",
-     "parent_id", "additional", "address"}
-)  # fmt: skip
+    {
+        "message",
+        "lead_value",
+        "formatted_lead_value",
+        "status",
+        "is_done",
+        "type",
+        "code",
+        "label",
+        "is_default",
+        "rotten_days",
+        "view_permission",
+        "permission_type",
+        "is_user_defined",
+        "current_page",
+        "last_page",
+        "per_page",
+        "total",
+        "from",
+        "to",
+        "active",
+        "job_title",
+        "location",
+        "comment",
+        "title",
+        "description",
+        "email",
+        "name",
+        "schedule_from",
+        "schedule_to",
+        "lost_reason",
+        "image",
+        "image_url",
+        "permissions",
+        "parent_id",
+        "additional",
+        "address",
+    }
+)
 
 
 def _contracts_dir() -> Path:
@@ -99,7 +131,7 @@ def assert_like(expected: Any, actual: Any, path: str = "$", key: str = "") -> N
             assert actual == expected, f"{path}: {actual!r} != {expected!r}"
     elif isinstance(expected, str) and expected.startswith(CONTRACT_BASE):
         assert isinstance(actual, str), f"{path}: {actual!r}"
-        assert re.sub(r"^http://127\.0\.0\.1:\d+", "", actual) == expected[len(CONTRACT_BASE):]
+        assert re.sub(r"^http://127\.0\.0\.1:\d+", "", actual) == expected[len(CONTRACT_BASE) :]
     else:
         assert type(actual) is type(expected), f"{path}: {actual!r} is not like {expected!r}"
         if key in EXACT_KEYS:
@@ -155,13 +187,19 @@ class Client:
     ) -> requests.Response:
         merged = {**self.headers(auth), **(headers or {})}
         return requests.request(
-            method, f"{self.handle.api_url}{path}", headers=merged, timeout=10,
-            allow_redirects=False, **kw
-        )  # fmt: skip
+            method,
+            f"{self.handle.api_url}{path}",
+            headers=merged,
+            timeout=10,
+            allow_redirects=False,
+            **kw,
+        )
 
     def ok(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
         response = self.request(method, path, **kw)
-        assert response.status_code == 200, f"{method} {path}: {response.status_code} {response.text}"
+        assert response.status_code == 200, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
         body: dict[str, Any] = response.json()
         return body
 
@@ -201,8 +239,12 @@ def make_jane(k: Client) -> int:
 
 
 def make_bob(k: Client) -> int:
-    body = {"name": "Bob Stone", "emails": [{"value": "bob@stone.example", "label": "work"}],
-            "contact_numbers": [{"value": "5550100", "label": "work"}], "job_title": None}  # fmt: skip
+    body = {
+        "name": "Bob Stone",
+        "emails": [{"value": "bob@stone.example", "label": "work"}],
+        "contact_numbers": [{"value": "5550100", "label": "work"}],
+        "job_title": None,
+    }
     return int(k.ok("POST", "/contacts/persons", json=body)["data"]["id"])
 
 
@@ -219,9 +261,16 @@ def make_lead(k: Client, person_id: int, **overrides: Any) -> dict[str, Any]:
 
 
 def make_bob_lead(k: Client, bob: int) -> dict[str, Any]:
-    body = {"title": "Initech - support contract", "description": None, "lead_value": 8000,
-            "lead_source_id": 4, "lead_type_id": 1, "user_id": 1, "lead_pipeline_stage_id": 3,
-            "person_id": bob}  # fmt: skip
+    body = {
+        "title": "Initech - support contract",
+        "description": None,
+        "lead_value": 8000,
+        "lead_source_id": 4,
+        "lead_type_id": 1,
+        "user_id": 1,
+        "lead_pipeline_stage_id": 3,
+        "person_id": bob,
+    }
     data: dict[str, Any] = k.ok("POST", "/leads", json=body)["data"]
     return data
 
@@ -234,8 +283,13 @@ def close_date_text(day: date) -> str:
 # == contract replays ===========================================================================
 
 
-@replays("login.http.json", "login.request.json", "login.response.json",
-         "error.login_invalid.json", "common.headers.json")  # fmt: skip
+@replays(
+    "login.http.json",
+    "login.request.json",
+    "login.response.json",
+    "error.login_invalid.json",
+    "common.headers.json",
+)
 def test_login_contract(k: Client) -> None:
     envelope = contract("login.http.json")
     assert envelope["request"]["method"] == "POST"
@@ -253,8 +307,9 @@ def test_login_contract(k: Client) -> None:
     assert response.json() == contract("error.login_invalid.json")
 
 
-@replays("me.response.json", "logout.response.json", "error.unauthenticated.json",
-         "error.internal.json")  # fmt: skip
+@replays(
+    "me.response.json", "logout.response.json", "error.unauthenticated.json", "error.internal.json"
+)
 def test_me_and_logout_contract(k: Client) -> None:
     assert_like(contract("me.response.json"), k.ok("GET", "/get"))
     assert k.ok("DELETE", "/logout") == contract("logout.response.json")
@@ -274,9 +329,14 @@ def test_organization_contract(k: Client) -> None:
     assert_like(contract("organization.create.response.json"), body)
 
 
-@replays("person.create.request.json", "person.create.response.json", "person.get.response.json",
-         "person.update.request.json", "person.update.response.json",
-         "person.delete.response.json")  # fmt: skip
+@replays(
+    "person.create.request.json",
+    "person.create.response.json",
+    "person.get.response.json",
+    "person.update.request.json",
+    "person.update.response.json",
+    "person.delete.response.json",
+)
 def test_person_crud_contract(k: Client) -> None:
     org_id = make_org(k)
     request = {**contract("person.create.request.json"), "organization_id": org_id, "user_id": 1}
@@ -309,17 +369,24 @@ def test_person_with_organization_name_contract(k: Client) -> None:
 @replays("persons.list.response.json")
 def test_persons_list_contract(k: Client) -> None:
     for i in range(10):
-        k.ok("POST", "/contacts/persons", json={
-            "name": f"Filler {i}", "emails": [{"value": f"f{i}@x.example", "label": "work"}],
-            "contact_numbers": [{"value": f"55501{i:02d}1", "label": "work"}]})  # fmt: skip
+        k.ok(
+            "POST",
+            "/contacts/persons",
+            json={
+                "name": f"Filler {i}",
+                "emails": [{"value": f"f{i}@x.example", "label": "work"}],
+                "contact_numbers": [{"value": f"55501{i:02d}1", "label": "work"}],
+            },
+        )
     make_jane(k)
     make_bob(k)
     body = k.ok("GET", "/contacts/persons", params={"limit": 2})
     assert_like(contract("persons.list.response.json"), body)
 
 
-@replays("persons.search.http.json", "persons.search.response.json",
-         "persons.search.empty.response.json")  # fmt: skip
+@replays(
+    "persons.search.http.json", "persons.search.response.json", "persons.search.empty.response.json"
+)
 def test_persons_search_contract(k: Client) -> None:
     make_jane(k)
     make_bob(k)
@@ -331,28 +398,41 @@ def test_persons_search_contract(k: Client) -> None:
     for alternative in envelope["alternatives"]:
         found = k.ok("GET", path, params=alternative["query"])["data"]
         assert [p["name"] for p in found] == ["Jane Doe"], alternative["by"]
-    empty = k.ok("GET", path, params={"search": "emails:nobody@nowhere.example",
-                                      "searchFields": "emails:like"})  # fmt: skip
+    empty = k.ok(
+        "GET",
+        path,
+        params={"search": "emails:nobody@nowhere.example", "searchFields": "emails:like"},
+    )
     assert empty == contract("persons.search.empty.response.json")
 
 
 @replays("validation_error.json", "validation_error.duplicate_email.json")
 def test_person_validation_contract(k: Client) -> None:
-    bad = {"emails": [{"value": "not-an-email"}], "name": "",
-           "contact_numbers": [{"value": "1", "label": "work"}]}  # fmt: skip
+    bad = {
+        "emails": [{"value": "not-an-email"}],
+        "name": "",
+        "contact_numbers": [{"value": "1", "label": "work"}],
+    }
     response = k.request("POST", "/contacts/persons", json=bad)
     assert response.status_code == 422
     assert response.json() == contract("validation_error.json")
     make_jane(k)
-    again = {**contract("person.create.request.json"), "organization_id": None,
-             "contact_numbers": [{"value": "+15550999", "label": "work"}]}  # fmt: skip
+    again = {
+        **contract("person.create.request.json"),
+        "organization_id": None,
+        "contact_numbers": [{"value": "+15550999", "label": "work"}],
+    }
     response = k.request("POST", "/contacts/persons", json=again)
     assert response.status_code == 422
     assert response.json() == contract("validation_error.duplicate_email.json")
 
 
-@replays("lead.create.request.json", "lead.create.response.json", "lead.get.response.json",
-         "lead.delete.response.json")  # fmt: skip
+@replays(
+    "lead.create.request.json",
+    "lead.create.response.json",
+    "lead.get.response.json",
+    "lead.delete.response.json",
+)
 def test_lead_crud_contract(k: Client) -> None:
     jane = make_jane(k)
     close = future(10)
@@ -391,14 +471,19 @@ def test_leads_list_contract(k: Client) -> None:
     assert_like(contract("leads.list.response.json"), k.ok("GET", "/leads"))
 
 
-@replays("lead.stage_update.http.json", "lead.stage_update.request.json",
-         "lead.stage_update.response.json", "error.not_found.json")  # fmt: skip
+@replays(
+    "lead.stage_update.http.json",
+    "lead.stage_update.request.json",
+    "lead.stage_update.response.json",
+    "error.not_found.json",
+)
 def test_lead_stage_update_contract(k: Client, server: SandboxHandle) -> None:
     lead = make_lead(k, make_jane(k))
     envelope = contract("lead.stage_update.http.json")
     path = envelope["request"]["path"].removeprefix("/api/v1").replace("118", str(lead["id"]))
-    response = k.request(envelope["request"]["method"], path,
-                         json=contract(envelope["request"]["body_file"]))  # fmt: skip
+    response = k.request(
+        envelope["request"]["method"], path, json=contract(envelope["request"]["body_file"])
+    )
     assert response.status_code == envelope["response"]["status"]
     body = response.json()
     assert_like(contract(envelope["response"]["body_file"]), body)
@@ -428,8 +513,11 @@ def add_second_pipeline(server: SandboxHandle) -> None:
 def test_lead_attributes_update_contract(k: Client) -> None:
     lead = make_lead(k, make_jane(k))
     close = future(40)
-    body = {**contract("lead.attributes_update.request.json"), "user_id": 1,
-            "expected_close_date": close.isoformat()}  # fmt: skip
+    body = {
+        **contract("lead.attributes_update.request.json"),
+        "user_id": 1,
+        "expected_close_date": close.isoformat(),
+    }
     updated = k.ok("PUT", f"/leads/attributes/edit/{lead['id']}", json=body)
     expected = contract("lead.get.response.json")
     expected["data"]["lead_value"] = "17500.0000"
@@ -441,11 +529,19 @@ def test_lead_attributes_update_contract(k: Client) -> None:
 def test_lead_validation_contract(k: Client) -> None:
     make_jane(k)
     yesterday = date.today() - timedelta(days=1)
-    body = {"lead_source_id": None, "lead_value": "12,50", "expected_close_date":
-            yesterday.isoformat(), "title": "x", "lead_type_id": 1, "user_id": 1,
-            "lead_pipeline_stage_id": 1,
-            "person": {"name": "Jane", "emails": [{"value": "jane.doe@globex.example",
-                                                    "label": "work"}]}}  # fmt: skip
+    body = {
+        "lead_source_id": None,
+        "lead_value": "12,50",
+        "expected_close_date": yesterday.isoformat(),
+        "title": "x",
+        "lead_type_id": 1,
+        "user_id": 1,
+        "lead_pipeline_stage_id": 1,
+        "person": {
+            "name": "Jane",
+            "emails": [{"value": "jane.doe@globex.example", "label": "work"}],
+        },
+    }
     response = k.request("POST", "/leads", json=body)
     assert response.status_code == 422
     expected = contract("validation_error.lead.json")
@@ -453,9 +549,14 @@ def test_lead_validation_contract(k: Client) -> None:
     assert response.json() == json.loads(text)
 
 
-@replays("activity.create.request.json", "activity.create.response.json",
-         "activity.update.request.json", "activity.update.response.json",
-         "activity.delete.response.json", "lead.activities.response.json")  # fmt: skip
+@replays(
+    "activity.create.request.json",
+    "activity.create.response.json",
+    "activity.update.request.json",
+    "activity.update.response.json",
+    "activity.delete.response.json",
+    "lead.activities.response.json",
+)
 def test_activity_contract(k: Client) -> None:
     jane = make_jane(k)
     lead = make_lead(k, jane)
@@ -466,8 +567,9 @@ def test_activity_contract(k: Client) -> None:
     activity_id = created["data"]["id"]
     listed = k.ok("GET", f"/leads/{lead['id']}/activities")
     assert_like(contract("lead.activities.response.json"), listed)
-    updated = k.ok("PUT", f"/activities/{activity_id}",
-                   json=contract("activity.update.request.json"))  # fmt: skip
+    updated = k.ok(
+        "PUT", f"/activities/{activity_id}", json=contract("activity.update.request.json")
+    )
     assert_like(contract("activity.update.response.json"), updated)
     deleted = k.ok("DELETE", f"/activities/{activity_id}")
     assert deleted == contract("activity.delete.response.json")
@@ -487,11 +589,19 @@ def test_note_activity_contract(k: Client) -> None:
 @replays("error.meeting_overlap.json")
 def test_meeting_overlap_contract(k: Client) -> None:
     jane = make_jane(k)
-    meeting = {"type": "meeting", "title": "Kick-off", "schedule_from": "2030-03-12 10:00:00",
-               "schedule_to": "2030-03-12 11:00:00", "participants": {"persons": [jane]}}  # fmt: skip
+    meeting = {
+        "type": "meeting",
+        "title": "Kick-off",
+        "schedule_from": "2030-03-12 10:00:00",
+        "schedule_to": "2030-03-12 11:00:00",
+        "participants": {"persons": [jane]},
+    }
     k.ok("POST", "/activities", json=meeting)
-    overlapping = {**meeting, "schedule_from": "2030-03-12 10:30:00",
-                   "schedule_to": "2030-03-12 11:30:00"}  # fmt: skip
+    overlapping = {
+        **meeting,
+        "schedule_from": "2030-03-12 10:30:00",
+        "schedule_to": "2030-03-12 11:30:00",
+    }
     xhr = {"X-Requested-With": "XMLHttpRequest"}
     response = k.request("POST", "/activities", json=overlapping, headers=xhr)
     assert response.status_code == 400
@@ -506,8 +616,11 @@ def test_pipeline_contract(k: Client) -> None:
     assert_like(contract("pipeline.get.response.json"), k.ok("GET", "/settings/pipelines/1"))
 
 
-@replays("sources.list.response.json", "sources.list.unpaginated.response.json",
-         "types.list.response.json")  # fmt: skip
+@replays(
+    "sources.list.response.json",
+    "sources.list.unpaginated.response.json",
+    "types.list.response.json",
+)
 def test_sources_and_types_contract(k: Client) -> None:
     assert_like(contract("sources.list.response.json"), k.ok("GET", "/settings/sources"))
     unpaginated = k.ok("GET", "/settings/sources", params={"pagination": 0})
@@ -538,27 +651,35 @@ def test_errors_index_statuses(k: Client) -> None:
     index = contract("errors.index.json")["status_by_file"]
     jane = make_jane(k)
     lead = make_lead(k, jane)
-    overlap = {"type": "meeting", "schedule_from": "2030-01-01 10:00:00",
-               "schedule_to": "2030-01-01 11:00:00", "participants": {"users": [1]}}  # fmt: skip
+    overlap = {
+        "type": "meeting",
+        "schedule_from": "2030-01-01 10:00:00",
+        "schedule_to": "2030-01-01 11:00:00",
+        "participants": {"users": [1]},
+    }
     k.ok("POST", "/activities", json=overlap)
     k.control("POST", "/config", json={"app_debug": True})
     probes: dict[str, Callable[[], requests.Response]] = {
         "error.login_invalid.json": lambda: k.request(
-            "POST", "/login", json={**LOGIN, "password": "x"}, auth=False),
-        "validation_error.json": lambda: k.request("POST", "/contacts/persons",
-                                                   json={"name": ""}),
+            "POST", "/login", json={**LOGIN, "password": "x"}, auth=False
+        ),
+        "validation_error.json": lambda: k.request("POST", "/contacts/persons", json={"name": ""}),
         "validation_error.duplicate_email.json": lambda: k.request(
-            "POST", "/contacts/persons", json=contract("person.create.request.json")),
+            "POST", "/contacts/persons", json=contract("person.create.request.json")
+        ),
         "validation_error.lead.json": lambda: k.request(
-            "POST", "/leads", json={**lead_request(jane), "lead_source_id": None}),
+            "POST", "/leads", json={**lead_request(jane), "lead_source_id": None}
+        ),
         "error.unauthenticated.json": lambda: k.request(
-            "GET", "/get", headers={"Authorization": "Bearer 1|nope"}),
+            "GET", "/get", headers={"Authorization": "Bearer 1|nope"}
+        ),
         "error.internal.json": lambda: k.request("GET", "/contacts/persons/999"),
         "error.not_found.json": lambda: k.request("GET", f"/leads/{lead['id'] + 99}"),
         "error.meeting_overlap.json": lambda: k.request(
-            "POST", "/activities", json=overlap, headers={"X-Requested-With": "XMLHttpRequest"}),
+            "POST", "/activities", json=overlap, headers={"X-Requested-With": "XMLHttpRequest"}
+        ),
         "error.rate_limited.debug.json": lambda: rate_limited(k),  # last: it lowers the limit
-    }  # fmt: skip
+    }
     assert set(probes) == set(index)
     try:
         for name, probe in probes.items():
@@ -583,8 +704,12 @@ def test_every_contract_file_is_replayed() -> None:
 
 
 def person_body(n: int = 1, **overrides: Any) -> dict[str, Any]:
-    body = {"name": f"Person {n}", "emails": [{"value": f"p{n}@x.example", "label": "work"}],
-            "contact_numbers": [{"value": f"555{n:04d}", "label": "work"}], "user_id": 1}  # fmt: skip
+    body = {
+        "name": f"Person {n}",
+        "emails": [{"value": f"p{n}@x.example", "label": "work"}],
+        "contact_numbers": [{"value": f"555{n:04d}", "label": "work"}],
+        "user_id": 1,
+    }
     return {**body, **overrides}
 
 
@@ -608,8 +733,11 @@ def test_each_login_revokes_the_users_older_tokens(k: Client) -> None:
 
 
 def test_missing_or_malformed_token(k: Client) -> None:
-    for headers in ({"Authorization": ""}, {"Authorization": "Bearer nonsense"},
-                    {"Authorization": "Basic abc"}):  # fmt: skip
+    for headers in (
+        {"Authorization": ""},
+        {"Authorization": "Bearer nonsense"},
+        {"Authorization": "Basic abc"},
+    ):
         response = k.request("GET", "/leads", headers=headers)
         assert response.status_code == 500
         assert response.json() == {"message": "admin::app.common.internal-server-error"}
@@ -621,8 +749,12 @@ def test_without_accept_json_errors_become_redirects_and_html(k: Client) -> None
     ok = k.request("GET", "/get", headers=plain)
     assert ok.status_code == 200 and ok.json()["data"]["id"] == 1
     # ...but a validation failure is a 302 back, and an auth failure a 500 HTML page.
-    invalid = k.request("POST", "/contacts/persons", json={"name": ""},
-                        headers={**plain, "Referer": "http://erp.local/form"})  # fmt: skip
+    invalid = k.request(
+        "POST",
+        "/contacts/persons",
+        json={"name": ""},
+        headers={**plain, "Referer": "http://erp.local/form"},
+    )
     assert invalid.status_code == 302
     assert invalid.headers["Location"] == "http://erp.local/form"
     unauth = k.request("GET", "/leads", headers={**plain, "Authorization": "Bearer 1|x"})
@@ -637,8 +769,11 @@ def test_without_accept_json_errors_become_redirects_and_html(k: Client) -> None
 def test_missing_contact_numbers_is_a_500(k: Client) -> None:
     no_numbers = person_body()
     del no_numbers["contact_numbers"]
-    for body in (no_numbers, person_body(contact_numbers=[]),
-                 person_body(contact_numbers=[{"value": None, "label": "work"}])):  # fmt: skip
+    for body in (
+        no_numbers,
+        person_body(contact_numbers=[]),
+        person_body(contact_numbers=[{"value": None, "label": "work"}]),
+    ):
         response = k.request("POST", "/contacts/persons", json=body)
         assert response.status_code == 500, body
         assert response.json() == {"message": "admin::app.common.internal-server-error"}
@@ -650,7 +785,12 @@ def test_missing_contact_numbers_is_a_500(k: Client) -> None:
     log = k.control("GET", "/requests")["requests"]
     creates = [e for e in log if e["method"] == "POST" and e["path"].endswith("/persons")]
     assert [("contact_numbers" in e["body_keys"]) for e in creates] == [
-        False, True, True, True, False]  # fmt: skip
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
 
 
 def test_person_update_without_user_id_clears_the_sales_owner(k: Client) -> None:
@@ -676,8 +816,13 @@ def test_unknown_person_is_a_500_but_unknown_lead_a_404(k: Client) -> None:
 
 def test_duplicate_email_is_a_422_with_dot_paths(k: Client) -> None:
     k.ok("POST", "/contacts/persons", json=person_body(1))
-    dup = person_body(2, emails=[{"value": "other@x.example", "label": "home"},
-                                 {"value": "P1@X.EXAMPLE", "label": "work"}])  # fmt: skip
+    dup = person_body(
+        2,
+        emails=[
+            {"value": "other@x.example", "label": "home"},
+            {"value": "P1@X.EXAMPLE", "label": "work"},
+        ],
+    )
     response = k.request("POST", "/contacts/persons", json=dup)
     assert response.status_code == 422
     assert response.json()["errors"] == {"emails.1.value": ["The value has already been taken."]}
@@ -697,12 +842,16 @@ def test_lead_stage_key_must_be_present(k: Client) -> None:
     response = k.request("POST", "/leads", json={**body, "lead_pipeline_stage_id": None})
     assert response.status_code == 422
     assert response.json()["errors"] == {
-        "lead_pipeline_stage_id": ["The lead pipeline stage id field is required."]}  # fmt: skip
+        "lead_pipeline_stage_id": ["The lead pipeline stage id field is required."]
+    }
     lead = make_lead(k, jane)
     assert k.request("PUT", f"/leads/{lead['id']}", json=body).status_code == 500
     # The pipeline follows the stage; lead_pipeline_id in the body is ignored.
-    moved = k.ok("PUT", f"/leads/{lead['id']}",
-                 json={**body, "lead_pipeline_stage_id": 2, "lead_pipeline_id": 1})  # fmt: skip
+    moved = k.ok(
+        "PUT",
+        f"/leads/{lead['id']}",
+        json={**body, "lead_pipeline_stage_id": 2, "lead_pipeline_id": 1},
+    )
     assert moved["data"]["lead_pipeline_stage_id"] == 2
     # PUT without expected_close_date nulls it.
     del body["expected_close_date"]
@@ -725,9 +874,14 @@ def test_unknown_linked_person_is_a_404(k: Client) -> None:
 
 @pytest.mark.parametrize(
     ("sent", "stored"),
-    [(8000, "8000.0000"), ("15000.00", "15000.0000"), ("12.5", "12.5000"), (0.25, "0.2500"),
-     ("1.2345", "1.2345")],
-)  # fmt: skip
+    [
+        (8000, "8000.0000"),
+        ("15000.00", "15000.0000"),
+        ("12.5", "12.5000"),
+        (0.25, "0.2500"),
+        ("1.2345", "1.2345"),
+    ],
+)
 def test_lead_value_is_a_four_decimal_string(k: Client, sent: Any, stored: str) -> None:
     lead = make_lead(k, make_jane(k), lead_value=sent)
     assert lead["lead_value"] == stored
@@ -743,21 +897,26 @@ def test_lead_value_must_be_a_decimal(k: Client, sent: Any) -> None:
 def test_expected_close_date_rules_and_timezone(k: Client) -> None:
     jane = make_jane(k)
     today = date.today()
-    for bad in (today - timedelta(days=1), ):
+    for bad in (today - timedelta(days=1),):
         response = k.request("POST", "/leads", json=lead_request(jane, bad))
         assert response.status_code == 422
     for wrong in (None, "30/04/2030", "2030-4-30"):
         body = {**lead_request(jane), "expected_close_date": wrong}
         response = k.request("POST", "/leads", json=body)
         assert response.json()["errors"]["expected_close_date"] == [
-            "The expected close date does not match the format Y-m-d."]  # fmt: skip
+            "The expected close date does not match the format Y-m-d."
+        ]
     lead = make_lead(k, jane, expected_close_date=future(5).isoformat())
     assert lead["expected_close_date"] == close_date_text(future(5))
 
 
 def test_activity_times_are_read_in_app_timezone(k: Client) -> None:
-    body = {"type": "call", "schedule_from": "2030-03-12 10:00:00",
-            "schedule_to": "2030-03-12 10:30:00", "is_done": 1}  # fmt: skip
+    body = {
+        "type": "call",
+        "schedule_from": "2030-03-12 10:00:00",
+        "schedule_to": "2030-03-12 10:30:00",
+        "is_done": 1,
+    }
     created = k.ok("POST", "/activities", json=body)["data"]
     assert created["schedule_from"] == "2030-03-12T04:30:00.000000Z"
     assert created["is_done"] == 0
@@ -766,7 +925,8 @@ def test_activity_times_are_read_in_app_timezone(k: Client) -> None:
     assert set(response.json()["errors"]) == {"schedule_from", "schedule_to"}
     response = k.request("POST", "/activities", json={"type": "note"})
     assert response.json()["errors"] == {
-        "comment": ["The comment field is required when type is note."]}  # fmt: skip
+        "comment": ["The comment field is required when type is note."]
+    }
 
 
 def test_pagination(k: Client) -> None:
@@ -786,7 +946,20 @@ def test_pagination(k: Client) -> None:
     assert len(k.ok("GET", "/leads", params={"pagination": 0})["data"]) == 25
     many = k.ok("GET", "/leads", params={"limit": 1, "page": 12})["meta"]["links"]
     assert [link["label"] for link in many][1:-1] == [
-        "1", "2", "...", "9", "10", "11", "12", "13", "14", "15", "...", "24", "25"]  # fmt: skip
+        "1",
+        "2",
+        "...",
+        "9",
+        "10",
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "...",
+        "24",
+        "25",
+    ]
 
 
 def test_index_filters_and_sort_for_polling(k: Client, server: SandboxHandle) -> None:
@@ -795,7 +968,8 @@ def test_index_filters_and_sort_for_polling(k: Client, server: SandboxHandle) ->
     first = make_lead(k, jane)
     second = make_bob_lead(k, bob)
     assert [x["id"] for x in k.ok("GET", "/leads", params={"person_id": bob})["data"]] == [
-        second["id"]]  # fmt: skip
+        second["id"]
+    ]
     both = k.ok("GET", "/leads", params={"lead_pipeline_stage_id": "1,3"})["data"]
     assert len(both) == 2
     assert k.request("GET", "/leads", params={"no_such_column": 1}).status_code == 500
@@ -814,15 +988,20 @@ def test_index_filters_and_sort_for_polling(k: Client, server: SandboxHandle) ->
 def test_leads_search(k: Client) -> None:
     jane = make_jane(k)
     lead = make_lead(k, jane)
-    found = k.ok("GET", "/leads/search",
-                 params={"search": f"person_id:{jane}", "searchFields": "person_id:="})  # fmt: skip
+    found = k.ok(
+        "GET",
+        "/leads/search",
+        params={"search": f"person_id:{jane}", "searchFields": "person_id:="},
+    )
     assert [x["id"] for x in found["data"]] == [lead["id"]]
-    bad = k.request("GET", "/contacts/persons/search",
-                    params={"search": "x:1", "searchFields": "x:like"})  # fmt: skip
+    bad = k.request(
+        "GET", "/contacts/persons/search", params={"search": "x:1", "searchFields": "x:like"}
+    )
     assert bad.status_code == 500
     # JSON columns never match with "=".
-    exact = k.ok("GET", "/contacts/persons/search",
-                 params={"search": "emails:jane.doe@globex.example"})  # fmt: skip
+    exact = k.ok(
+        "GET", "/contacts/persons/search", params={"search": "emails:jane.doe@globex.example"}
+    )
     assert exact["data"] == []
 
 
@@ -832,8 +1011,9 @@ def test_stage_moves(k: Client, server: SandboxHandle) -> None:
     assert won["data"]["closed_at"] is not None
     reopened = k.ok("PUT", f"/leads/stage/edit/{lead['id']}", json={"lead_pipeline_stage_id": 2})
     assert reopened["data"]["closed_at"] is None
-    by_hand = k.control("POST", f"/leads/{lead['id']}/stage",
-                        json={"stage": "lost", "lost_reason": "Price"})  # fmt: skip
+    by_hand = k.control(
+        "POST", f"/leads/{lead['id']}/stage", json={"stage": "lost", "lost_reason": "Price"}
+    )
     assert by_hand["data"]["lead_pipeline_stage_id"] == 6
     shown = k.ok("GET", f"/leads/{lead['id']}")["data"]
     assert shown["lost_reason"] == "Price" and shown["closed_at"] is not None
@@ -871,9 +1051,15 @@ def receiver() -> Iterator[Receiver]:
 
 
 def test_workflow_webhook_push_on_stage_move(k: Client, receiver: Receiver) -> None:
-    k.control("POST", "/webhooks", json={
-        "url": receiver.url, "headers": {"X-KGC-Secret": "s3cr3t"},
-        "events": ["lead.update.after"]})  # fmt: skip
+    k.control(
+        "POST",
+        "/webhooks",
+        json={
+            "url": receiver.url,
+            "headers": {"X-KGC-Secret": "s3cr3t"},
+            "events": ["lead.update.after"],
+        },
+    )
     lead = make_lead(k, make_jane(k))
     assert k.control("POST", "/webhooks/wait", json={"timeout": 5})["deliveries"] == []
     k.control("POST", f"/leads/{lead['id']}/stage", json={"stage": "won"})
@@ -883,18 +1069,31 @@ def test_workflow_webhook_push_on_stage_move(k: Client, receiver: Receiver) -> N
     assert headers["X-Kgc-Secret"] == "s3cr3t"
     assert headers["Content-Type"] == "application/json"
     assert json.loads(body) == {
-        "title": "Globex - 50 laptop refresh", "lead_value": "$15,000.00", "stage": "Won",
-        "pipeline": "Default Pipeline", "sales_owner": "API Bot", "expected_close_date": "N/A"}  # fmt: skip
+        "title": "Globex - 50 laptop refresh",
+        "lead_value": "$15,000.00",
+        "stage": "Won",
+        "pipeline": "Default Pipeline",
+        "sales_owner": "API Bot",
+        "expected_close_date": "N/A",
+    }
 
 
 def test_webhook_template_conditions_and_unknown_placeholders(
     k: Client, receiver: Receiver
 ) -> None:
-    k.control("POST", "/webhooks", json={
-        "url": receiver.url, "events": ["lead.create.after", "lead.update.after"],
-        "payload": [{"key": "lead", "value": "{%leads.id%}"},
-                    {"key": "title", "value": "{% leads.title %}"}],
-        "conditions": [{"attribute": "lead_pipeline_stage_id", "operator": "==", "value": 5}]})  # fmt: skip
+    k.control(
+        "POST",
+        "/webhooks",
+        json={
+            "url": receiver.url,
+            "events": ["lead.create.after", "lead.update.after"],
+            "payload": [
+                {"key": "lead", "value": "{%leads.id%}"},
+                {"key": "title", "value": "{% leads.title %}"},
+            ],
+            "conditions": [{"attribute": "lead_pipeline_stage_id", "operator": "==", "value": 5}],
+        },
+    )
     lead = make_lead(k, make_jane(k))
     k.ok("PUT", f"/leads/stage/edit/{lead['id']}", json={"lead_pipeline_stage_id": 2})
     k.ok("PUT", f"/leads/stage/edit/{lead['id']}", json={"lead_pipeline_stage_id": 5})
@@ -902,12 +1101,17 @@ def test_webhook_template_conditions_and_unknown_placeholders(
     assert len(receiver.calls) == 1
     # `id` is not a lead attribute, so Krayin leaves its placeholder as it is.
     assert json.loads(receiver.calls[0][1]) == {
-        "lead": "{%leads.id%}", "title": "Globex - 50 laptop refresh"}  # fmt: skip
+        "lead": "{%leads.id%}",
+        "title": "Globex - 50 laptop refresh",
+    }
 
 
 def test_webhook_delivery_failure_is_logged_not_retried(k: Client) -> None:
-    k.control("POST", "/webhooks", json={"url": "http://127.0.0.1:9/nowhere",
-                                         "events": ["lead.create.after"]})  # fmt: skip
+    k.control(
+        "POST",
+        "/webhooks",
+        json={"url": "http://127.0.0.1:9/nowhere", "events": ["lead.create.after"]},
+    )
     make_lead(k, make_jane(k))
     deliveries = k.control("POST", "/webhooks/wait", json={"timeout": 10})["deliveries"]
     assert len(deliveries) == 1 and deliveries[0]["error"] and deliveries[0]["status"] is None
@@ -932,9 +1136,13 @@ def test_fault_after_applies_the_request_and_loses_the_answer(k: Client) -> None
 
 @pytest.mark.parametrize(
     ("mode", "status", "content_type"),
-    [("429", 429, "application/json"), ("html", 502, "text/html"),
-     ("timeout", 504, "text/html"), ("slow", 200, "application/json")],
-)  # fmt: skip
+    [
+        ("429", 429, "application/json"),
+        ("html", 502, "text/html"),
+        ("timeout", 504, "text/html"),
+        ("slow", 200, "application/json"),
+    ],
+)
 def test_fault_modes(k: Client, mode: str, status: int, content_type: str) -> None:
     k.control("POST", "/faults", json={"mode": mode, "delay": 0.3, "path": "/api/v1/get"})
     started = time.monotonic()
@@ -980,10 +1188,21 @@ def test_cli_serves_on_the_given_port() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandboxes.krayin", "--port", str(port),
-         "--email", "cli@example.com", "--password", "pw"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sandboxes.krayin",
+            "--port",
+            str(port),
+            "--email",
+            "cli@example.com",
+            "--password",
+            "pw",
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 15
         while True:
@@ -994,8 +1213,12 @@ def test_cli_serves_on_the_given_port() -> None:
                 assert time.monotonic() < deadline, "the CLI sandbox did not start"
                 time.sleep(0.2)
         login = {"email": "cli@example.com", "password": "pw", "device_name": "cli"}
-        response = requests.post(f"http://127.0.0.1:{port}/api/v1/login", json=login,
-                                 headers={"Accept": "application/json"}, timeout=5)  # fmt: skip
+        response = requests.post(
+            f"http://127.0.0.1:{port}/api/v1/login",
+            json=login,
+            headers={"Accept": "application/json"},
+            timeout=5,
+        )
         assert response.status_code == 200 and TOKEN.match(response.json()["token"])
     finally:
         process.terminate()
