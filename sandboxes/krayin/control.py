@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from sandboxes.krayin import clock
+from sandboxes.krayin import audit, clock
 from sandboxes.krayin.call import Call, as_int, as_text
 from sandboxes.krayin.errors import KrayinError
 from sandboxes.krayin.faults import FaultConfig
@@ -162,9 +162,11 @@ class ControlApi:
             if stage is None:
                 codes = [s.code for s in stages]
                 raise ValueError(f"stage must be one of {codes} (or a stage_id of the pipeline)")
+            before = audit.snapshot(lead)
             move_stage(call, lead, stage)
             if "lost_reason" in body and stage.code in CLOSED_STAGE_CODES:
                 lead.lost_reason = as_text(body["lost_reason"])
+            audit.log_changes(call.db, call.tz, SALESPERSON_ID, before, lead)
             lead.updated_at = clock.now()
             self.sb.emit("lead.update.after", lead)
             return {"data": lead_resource(call.db, lead)}, 200
@@ -178,6 +180,7 @@ class ControlApi:
             lead = call.db.leads.get(lead_id)
             if lead is None:
                 return {"error": f"no lead {lead_id}"}, 404
+            before = audit.snapshot(lead)
             if "title" in body:
                 lead.title = as_text(body["title"]) or lead.title
             for key in ("description", "lost_reason"):
@@ -193,6 +196,7 @@ class ControlApi:
                 if raw is not None and parsed is None:
                     raise ValueError("expected_close_date must be Y-m-d or null")
                 lead.expected_close_date = parsed
+            audit.log_changes(call.db, call.tz, SALESPERSON_ID, before, lead)
             lead.updated_at = clock.now()
             self.sb.emit("lead.update.after", lead)
             return {"data": lead_resource(call.db, lead)}, 200

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sandboxes.krayin import clock
+from sandboxes.krayin import audit, clock
 from sandboxes.krayin.call import (
     Call,
     Reply,
@@ -179,6 +179,7 @@ def store(call: Call) -> Reply:
     )
     _apply_stage(lead, stage, at)
     call.db.leads[lead.id] = lead
+    audit.log_created(call.db, call.me.id, lead)
     call.sandbox.emit("lead.create.after", lead)
     return 200, {"data": lead_resource(call.db, lead), "message": "Lead created successfully."}
 
@@ -190,7 +191,8 @@ def _lead(call: Call, lead_id: int) -> Lead:
     return lead
 
 
-def _updated(call: Call, lead: Lead) -> Reply:
+def _updated(call: Call, lead: Lead, before: dict[str, object]) -> Reply:
+    audit.log_changes(call.db, call.tz, call.me.id, before, lead)
     lead.updated_at = clock.now()
     call.sandbox.emit("lead.update.after", lead)
     return 200, {"data": lead_resource(call.db, lead), "message": "Lead updated successfully."}
@@ -202,20 +204,22 @@ def update(call: Call, lead_id: int) -> Reply:
     if "lead_pipeline_stage_id" not in body:
         raise undefined_key("lead_pipeline_stage_id")
     lead = _lead(call, lead_id)
+    before = audit.snapshot(lead)
     stage = _stage(call, body["lead_pipeline_stage_id"])
     _apply_attributes(call, lead, body)
     person_id = _person_id(call, body)
     if person_id is not None:
         lead.person_id = person_id
     _apply_stage(lead, stage, clock.now())
-    return _updated(call, lead)
+    return _updated(call, lead, before)
 
 
 def update_attributes(call: Call, lead_id: int) -> Reply:
     """`PUT leads/attributes/edit/{id}`: no validation at all."""
     lead = _lead(call, lead_id)
+    before = audit.snapshot(lead)
     _apply_attributes(call, lead, call.body)
-    return _updated(call, lead)
+    return _updated(call, lead, before)
 
 
 def move_stage(call: Call, lead: Lead, stage: Stage) -> None:
@@ -234,14 +238,17 @@ def update_stage(call: Call, lead_id: int) -> Reply:
         v.exists("lead_pipeline_stage_id", stage_id in call.db.stages)
     v.raise_if_failed()
     lead = _lead(call, lead_id)
+    before = audit.snapshot(lead)
     move_stage(call, lead, _stage(call, value))
-    return _updated(call, lead)
+    return _updated(call, lead, before)
 
 
 def delete_lead(call: Call, lead: Lead) -> None:
     call.sandbox.emit("lead.delete.before", lead)
-    for activity in call.db.activities.values():
-        activity.lead_ids = [i for i in activity.lead_ids if i != lead.id]
+    # LogsActivity's `deleting` hook: `$model->activities()->delete()` removes every activity
+    # attached to the lead, the user's calls and notes included.
+    for activity_id in [a.id for a in call.db.activities.values() if lead.id in a.lead_ids]:
+        del call.db.activities[activity_id]
     del call.db.leads[lead.id]
 
 
@@ -259,7 +266,9 @@ def _indices(call: Call) -> list[Lead]:
 def mass_update(call: Call) -> Reply:
     stage = _stage(call, call.body.get("value"))
     for lead in _indices(call):
+        before = audit.snapshot(lead)
         _apply_stage(lead, stage, clock.now())
+        audit.log_changes(call.db, call.tz, call.me.id, before, lead)
         lead.updated_at = clock.now()
         call.sandbox.emit("lead.update.after", lead)
     return 200, {"message": "Leads updated successfully."}

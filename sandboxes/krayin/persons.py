@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sandboxes.krayin import clock
+from sandboxes.krayin import audit, clock
 from sandboxes.krayin.call import Call, Reply, as_int, as_text, foreign_key, not_null, undefined_key
 from sandboxes.krayin.errors import ServerError, not_found
 from sandboxes.krayin.listing import paginate, query_rows
@@ -125,6 +125,7 @@ def create_person_row(call: Call, data: JsonObject) -> Person:
         updated_at=at,
     )
     call.db.persons[person.id] = person
+    audit.log_created(call.db, call.me.id, person)
     return person
 
 
@@ -191,6 +192,7 @@ def update(call: Call, person_id: int) -> Reply:
     v.raise_if_failed()
     check_contact_numbers(call.body)
     person = _person_or_500(call, person_id)
+    before = audit.snapshot(person)
     body = call.body
     if "name" in body:
         if body["name"] is None:
@@ -211,6 +213,7 @@ def update(call: Call, person_id: int) -> Reply:
         person.organization_id = _organization_by_name(call, body["organization_name"])
     # PersonRepository::update: an absent user_id clears the sales owner.
     person.user_id = _lookup(call, "users", body.get("user_id"), "user_id", "persons")
+    audit.log_changes(call.db, call.tz, call.me.id, before, person)
     person.updated_at = clock.now()
     call.sandbox.emit("contacts.person.update.after", person)
     return 200, {
@@ -220,13 +223,14 @@ def update(call: Call, person_id: int) -> Reply:
 
 
 def delete_person(call: Call, person: Person) -> None:
-    """leads.person_id cascades on delete; activity links go with the person."""
+    """leads.person_id cascades on delete; the person's activities are deleted with it."""
     call.sandbox.emit("contacts.person.delete.before", person)
     for lead_id in [lead.id for lead in call.db.leads.values() if lead.person_id == person.id]:
         del call.db.leads[lead_id]
+    for activity_id in [a.id for a in call.db.activities.values() if person.id in a.person_ids]:
+        del call.db.activities[activity_id]  # LogsActivity: the person's activities go too
     for activity in call.db.activities.values():
         activity.participant_persons = [i for i in activity.participant_persons if i != person.id]
-        activity.person_ids = [i for i in activity.person_ids if i != person.id]
     del call.db.persons[person.id]
 
 
