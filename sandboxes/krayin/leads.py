@@ -292,6 +292,10 @@ def show(call: Call, lead_id: int) -> Reply:
     return 200, {"data": lead_resource(call.db, _lead(call, lead_id))}
 
 
+def _column_reader(name: str) -> FieldReader[Lead]:
+    return lambda lead: getattr(lead, name)
+
+
 def _readers(call: Call) -> dict[str, FieldReader[Lead]]:
     def user_name(lead: Lead) -> object:
         user = call.db.users.get(lead.user_id) if lead.user_id else None
@@ -302,7 +306,7 @@ def _readers(call: Call) -> dict[str, FieldReader[Lead]]:
         return person.name if person else None
 
     readers: dict[str, FieldReader[Lead]] = {
-        name: (lambda lead, name=name: getattr(lead, name))
+        name: _column_reader(name)
         for name in (
             "title", "lead_value", "status", "user_id", "person_id", "lead_source_id",
             "lead_type_id", "lead_pipeline_id", "lead_pipeline_stage_id", "created_at",

@@ -88,7 +88,7 @@ def query_rows(rows: Sequence[R], args: dict[str, str], row_type: type[R], tz: Z
             exception="Illuminate\\Database\\QueryException",
         )
     if selected:
-        selected.sort(key=lambda r: columns(r)["id"], reverse=descending)
+        selected.sort(key=lambda r: r.id, reverse=descending)
         selected.sort(key=lambda r: sort_key(columns(r)[sort], tz), reverse=descending)
     return selected
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 
 JsonScalar = str | int | float | bool | None
 JsonValue = JsonScalar | list["JsonValue"] | dict[str, "JsonValue"]
@@ -162,7 +162,10 @@ def columns(row: Row) -> dict[str, object]:
     }
 
 
-def column_names(row_type: type[Row]) -> frozenset[str]:
+RowT = TypeVar("RowT", bound=Row)
+
+
+def column_names(row_type: type[RowT]) -> frozenset[str]:
     return frozenset(
         f.name
         for f in fields(row_type)

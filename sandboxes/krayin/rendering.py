@@ -123,7 +123,8 @@ def render_error(exc: KrayinError, request: Request, *, debug: bool) -> Response
     if isinstance(exc, ValidationFailed):
         if not as_json:
             return redirect_back(request)
-        return json_response({"message": exc.message, "errors": dict(exc.errors)}, 422)
+        errors: JsonObject = {path: list[JsonValue](msgs) for path, msgs in exc.errors.items()}
+        return json_response({"message": exc.message, "errors": errors}, 422)
     if isinstance(exc, MeetingOverlap):
         if not is_xhr(request):
             return redirect_back(request)

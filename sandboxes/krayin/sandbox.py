@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sandboxes.krayin.clock import DEFAULT_TIMEZONE
 from sandboxes.krayin.faults import FaultInjector
-from sandboxes.krayin.models import Activity, JsonObject, Lead, Person, columns
+from sandboxes.krayin.models import Activity, JsonObject, JsonValue, Lead, Person, columns
 from sandboxes.krayin.placeholders import lead_placeholders, person_placeholders
 from sandboxes.krayin.request_log import RequestLog
 from sandboxes.krayin.state import Tables, fresh_tables
@@ -104,7 +104,7 @@ class Sandbox:
 
     def state(self) -> JsonObject:
         with self.lock:
-            tokens = [
+            tokens: list[JsonValue] = [
                 {"id": t.id, "user_id": t.user_id, "name": t.name} for t in self.db.tokens.values()
             ]
             return {

@@ -57,7 +57,7 @@ def entity_type_of(event: str) -> str:
     return ENTITY_TYPES[event.split(".", 1)[0]]
 
 
-def php_json(value: JsonValue) -> str:
+def php_json(value: object) -> str:
     """json_encode defaults: compact, `/` escaped, non-ASCII as \\u escapes."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=True).replace("/", "\\/")
 
