@@ -121,6 +121,8 @@ class KrayinSandboxApp:
                 entry.user_id = user.id if user else None
                 key = f"user:{user.id}" if user else f"ip:{request.remote_addr}"
                 allowance = sandbox.throttle.hit(key)
+                if name == "persons.destroy":
+                    allowance = sandbox.person_delete_throttle.hit(key) or allowance
                 call = Call(sandbox, user, body, dict(request.args.items()), request.base_url)
                 status, payload = route.handler(call, **values, **route.extra)
             headers: dict[str, str] = {}

@@ -16,7 +16,7 @@ from sandboxes.krayin.models import Activity, JsonObject, JsonValue, Lead, Perso
 from sandboxes.krayin.placeholders import lead_placeholders, person_placeholders
 from sandboxes.krayin.request_log import RequestLog
 from sandboxes.krayin.state import Tables, fresh_tables
-from sandboxes.krayin.throttle import DEFAULT_PER_MINUTE, Throttle
+from sandboxes.krayin.throttle import DEFAULT_PER_MINUTE, PERSON_DELETES_PER_HOUR, Throttle
 from sandboxes.krayin.webhooks import (
     WebhookDispatcher,
     Workflow,
@@ -45,6 +45,9 @@ class Sandbox:
         self.faults = FaultInjector()
         self.log = RequestLog()
         self.throttle = Throttle(self.options.rate_limit)
+        self.person_delete_throttle = Throttle(
+            PERSON_DELETES_PER_HOUR if self.options.rate_limit else 0, window=3600.0
+        )
         self.dispatcher = WebhookDispatcher()
         self.workflows: dict[int, Workflow] = {}
         self.tz = ZoneInfo(self.options.timezone)
@@ -63,6 +66,9 @@ class Sandbox:
             self.log.clear()
             self.dispatcher.deliveries.clear()
             self.throttle.configure(self.options.rate_limit)
+            self.person_delete_throttle.configure(
+                PERSON_DELETES_PER_HOUR if self.options.rate_limit else 0
+            )
 
     def configure(self, *, app_debug: bool | None = None, rate_limit: int | None = None) -> None:
         with self.lock:
@@ -71,6 +77,8 @@ class Sandbox:
             if rate_limit is not None:
                 self.options = replace(self.options, rate_limit=rate_limit)
                 self.throttle.configure(rate_limit)
+                # rate_limit 0 switches both limits off; otherwise the hourly one is fixed.
+                self.person_delete_throttle.configure(PERSON_DELETES_PER_HOUR if rate_limit else 0)
 
     def close(self) -> None:
         self.dispatcher.stop()

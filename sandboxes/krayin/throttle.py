@@ -14,6 +14,8 @@ from sandboxes.krayin.errors import TooManyAttempts
 
 DEFAULT_PER_MINUTE = 60
 WINDOW_SECONDS = 60.0
+# `DELETE /contacts/persons/{id}` also carries throttle:100,60: 100 per hour.
+PERSON_DELETES_PER_HOUR = 100
 
 
 @dataclass
@@ -29,9 +31,14 @@ class Allowance:
 
 
 class Throttle:
-    def __init__(self, per_minute: int = DEFAULT_PER_MINUTE) -> None:
+    """`per_minute` requests per window (named for throttle:api; `window` may be longer)."""
+
+    def __init__(
+        self, per_minute: int = DEFAULT_PER_MINUTE, window: float = WINDOW_SECONDS
+    ) -> None:
         self._lock = threading.Lock()
         self.per_minute = per_minute
+        self.window = window
         self._windows: dict[str, _Window] = {}
 
     def configure(self, per_minute: int) -> None:
@@ -47,10 +54,10 @@ class Throttle:
                 return None
             moment = time.monotonic()
             window = self._windows.get(key)
-            if window is None or moment - window.started >= WINDOW_SECONDS:
+            if window is None or moment - window.started >= self.window:
                 window = self._windows[key] = _Window(moment, 0)
             if window.hits >= self.per_minute:
-                retry = math.ceil(WINDOW_SECONDS - (moment - window.started))
+                retry = math.ceil(self.window - (moment - window.started))
                 raise TooManyAttempts(retry_after=max(retry, 1), limit=self.per_minute)
             window.hits += 1
             return Allowance(self.per_minute, self.per_minute - window.hits)

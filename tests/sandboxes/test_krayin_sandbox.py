@@ -647,6 +647,17 @@ def test_rate_limit_contract(k: Client) -> None:
         k.control("POST", "/config", json={"rate_limit": 0, "app_debug": False})
 
 
+def test_person_deletes_have_an_hourly_limit(k: Client, server: SandboxHandle) -> None:
+    k.control("POST", "/config", json={"rate_limit": 60})
+    server.sandbox.person_delete_throttle.configure(2)  # 100 per hour in Krayin
+    ids = [k.ok("POST", "/contacts/persons", json=person_body(n))["data"]["id"] for n in (1, 2, 3)]
+    statuses = [k.request("DELETE", f"/contacts/persons/{i}").status_code for i in ids]
+    assert statuses == [200, 200, 500]  # a 429 rendered by the production handler
+    assert k.request("GET", "/get").status_code == 200
+    k.control("POST", "/reset")
+    assert server.sandbox.person_delete_throttle.per_minute == 0
+
+
 @replays("errors.index.json", "NOTES.md", "README.md")
 def test_errors_index_statuses(k: Client) -> None:
     """The leading status of every errors.index.json entry is what the sandbox answers."""
