@@ -25,8 +25,6 @@ from kgc_erp.tenants.models import Tenant
 from .models import ExternalRef, SyncStatus
 from .object_refs import object_ref
 
-ERROR_MAX_CHARS = 2000
-
 
 def _object_key(
     obj: Model | None, object_type: str | None, object_id: str | int | None
@@ -87,27 +85,6 @@ def link(
     return ref
 
 
-def mark_failed(
-    system: str,
-    error: str,
-    *,
-    tenant: Tenant | int,
-    obj: Model | None = None,
-    object_type: str | None = None,
-    object_id: str | int | None = None,
-) -> ExternalRef:
-    """Record a failed sync of this row (keeps any external id already known)."""
-    object_type, object_id = _object_key(obj, object_type, object_id)
-    ref, _ = ExternalRef.objects.update_or_create(
-        tenant_id=_tenant_id(tenant),
-        system=system,
-        object_type=object_type,
-        object_id=object_id,
-        defaults={"sync_status": SyncStatus.FAILED, "last_error": error[:ERROR_MAX_CHARS]},
-    )
-    return ref
-
-
 def mark_deleted(
     system: str,
     *,
@@ -138,4 +115,4 @@ def refs_for_external_id(
     return refs
 
 
-__all__ = ("find_ref", "link", "mark_deleted", "mark_failed", "refs_for_external_id")
+__all__ = ("find_ref", "link", "mark_deleted", "refs_for_external_id")
