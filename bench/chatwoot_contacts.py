@@ -118,7 +118,7 @@ def main() -> None:
     from apps.support_plugin.chatwoot.accounts import connect_tenant
     from kgc_erp.partners.models import Partner
     from kgc_erp.tenants.models import Tenant
-    from tests.eventbus.processes import CeleryWorker, RedisServer, free_port
+    from tests.infrastructure.processes import CeleryWorker, RedisServer, free_port
 
     port = args.sandbox_port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-chatwoot-"))

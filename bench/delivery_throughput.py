@@ -149,7 +149,7 @@ def _clean_up(subscription, deliveries) -> None:
 
 def run_once(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[str, object]:
     from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt
-    from tests.eventbus.processes import CeleryWorker
+    from tests.infrastructure.processes import CeleryWorker
 
     target, target_url = start_target()
     subscription = deliveries = None

@@ -42,7 +42,7 @@ SECRET = "bench-chatwoot-webhook-secret"
 
 def signed_requests(count: int, path: str) -> list[tuple[str, bytes, dict[str, str]]]:
     from apps.support_plugin.chatwoot.webhooks import SIGNATURE as CHATWOOT_SIGNATURE
-    from tests.eventbus.contracts import chatwoot_webhook
+    from tests.plugin_manager.eventbus.contracts import chatwoot_webhook
 
     body = chatwoot_webhook("message_created")
     timestamp = int(time.time())

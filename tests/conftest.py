@@ -1,10 +1,25 @@
 """Suite-wide fixtures. Tests run against the real PostgreSQL (pgvector) and real Redis
-that `make test` provides through DATABASE_URL and REDIS_URL."""
+that `make test` provides through DATABASE_URL and REDIS_URL; the infrastructure plugin
+(tests/infrastructure) adds the private broker, Celery workers and the fast event bus."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+
+from devstack.shared_folder import SharedFolderMissing, shared_folder
+from tests.infrastructure import PLUGINS
+
+pytest_plugins = PLUGINS
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The contracts the tests check against live in the shared folder: without it, one
+    # clear message instead of a collection error per module.
+    try:
+        shared_folder()
+    except SharedFolderMissing as missing:
+        pytest.exit(str(missing), returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture(autouse=True)

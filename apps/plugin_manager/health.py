@@ -149,24 +149,11 @@ def check_all(plugin_id: str | None = None) -> list[ScopeHealth]:
     return results
 
 
-def down_scopes() -> list[PluginState]:
-    """Enabled scopes whose latest check says DOWN (for the admin warning)."""
-    installed = {p.plugin_id for p in installed_plugins()}
-    return [
-        state
-        for state in PluginState.objects.filter(
-            health_status=HealthStatus.DOWN, plugin_id__in=installed
-        ).select_related("tenant")
-        if is_enabled(state.plugin_id, state.tenant_id)
-    ]
-
-
 __all__ = (
     "HealthResult",
     "HealthStatus",
     "ScopeHealth",
     "check_all",
-    "down_scopes",
     "evaluate",
     "record",
     "run_health_check",

@@ -1,6 +1,6 @@
 """Chatwoot sandbox: a stateful, strict simulator of the Chatwoot API and its webhooks.
 
-It follows /work/shared/contracts/chatwoot (NOTES.md wins over swagger.json) and accepts
+It follows the shared folder's contracts/chatwoot (NOTES.md wins over swagger.json) and accepts
 nothing the real system would reject. Start it from tests with ``start_sandbox()`` or from
 a shell with ``python -m sandboxes.chatwoot``.
 """

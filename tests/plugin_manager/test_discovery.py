@@ -20,7 +20,7 @@ from apps.plugin_manager.registry import (
 from tests.plugin_fixtures.alpha.apps import AlphaPluginConfig
 from tests.plugin_fixtures.beta.apps import BetaPluginConfig
 
-from .conftest import PYTHON, REPO, subprocess_env
+from .helpers import PYTHON, REPO, subprocess_env
 
 
 def make_plugin(**attrs: object) -> PluginAppConfig:

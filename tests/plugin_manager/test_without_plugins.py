@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from .conftest import PYTHON, REPO, database_url, subprocess_env
+from .helpers import PYTHON, REPO, database_url, subprocess_env
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -63,7 +63,7 @@ def test_erp_migrates_and_checks_without_plugins(scratch_database: str) -> None:
 
 
 def test_core_test_suite_passes_without_plugins() -> None:
-    result = run([PYTHON, "-m", "pytest", "tests/core", "-q", "-p", "no:cacheprovider",
+    result = run([PYTHON, "-m", "pytest", "tests/kgc_erp", "-q", "-p", "no:cacheprovider",
                   "--ds", SETTINGS, "--create-db"])
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout

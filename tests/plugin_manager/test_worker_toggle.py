@@ -20,15 +20,14 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
 
 from apps.plugin_manager.services import set_enabled, update_settings
-from devstack.redis import start_private_redis
 from kgc_erp.celery import app
-from tests.eventbus.processes import point_celery_at
 from tests.factories import PartnerFactory, TenantFactory
+from tests.infrastructure.broker import point_celery_at
+from tests.infrastructure.processes import RedisServer
 
-from .conftest import REPO, database_url, subprocess_env
+from .helpers import REPO, database_url, subprocess_env
 from .recorder import Recorder, start_recorder
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -48,10 +47,10 @@ def publishing_to(broker_url: str) -> Iterator[None]:
 
 
 @contextmanager
-def celery_worker(broker_url: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def solo_worker(broker_url: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     env = subprocess_env(
         DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
-        DATABASE_URL=database_url(connection.settings_dict["NAME"]),
+        DATABASE_URL=database_url(),
         CELERY_BROKER_URL=broker_url,
         # the same cache (and key prefix) as this process: that is where switches are announced
         CACHE_URL=settings.CACHES["default"]["LOCATION"],
@@ -77,13 +76,13 @@ def celery_worker(broker_url: str, log_path: Path) -> Iterator[subprocess.Popen[
 
 
 @pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[str]:
-    process, url = start_private_redis(tmp_path / "redis")
+def own_broker(redis_factory) -> Iterator[str]:
+    """A redis-server of this test's own: its worker must see no other test's messages."""
+    server: RedisServer = redis_factory()
     try:
-        yield url
+        yield server.url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.kill()
 
 
 @pytest.fixture
@@ -94,7 +93,7 @@ def recorder() -> Iterator[Recorder]:
 
 
 def test_toggles_reach_a_running_worker_without_restart(
-    private_broker: str, recorder: Recorder, tmp_path: Path
+    own_broker: str, recorder: Recorder, tmp_path: Path
 ) -> None:
     franchise_a = TenantFactory(slug="franchise-a")
     franchise_b = TenantFactory(slug="franchise-b")
@@ -112,7 +111,7 @@ def test_toggles_reach_a_running_worker_without_restart(
         return recorder.wait_for(lambda r: r.path == "/report", count=reports,
                                  timeout=60)[reports - 1].body
 
-    with publishing_to(private_broker), celery_worker(private_broker, tmp_path / "worker.log"):
+    with publishing_to(own_broker), solo_worker(own_broker, tmp_path / "worker.log"):
         try:
             first = observe(franchise_a.pk)  # also waits for the worker to come up
             assert (first["alpha_enabled"], first["subscribers"]) == (True, ["alpha"])

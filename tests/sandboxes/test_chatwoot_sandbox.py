@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import subprocess
 import sys
@@ -26,24 +25,17 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from devstack.shared_folder import REPOSITORY_ROOT, contracts
 from sandboxes.chatwoot import SandboxHandle, start_sandbox
 
 API_TOKEN = "test-admin-token"
 PLATFORM_TOKEN = "test-platform-token"
 ACCOUNT = 1
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = REPOSITORY_ROOT
 
 
 def _contracts_dir() -> Path:
-    for candidate in (
-        Path(os.environ.get("KGC_CONTRACTS_DIR", "/nonexistent")) / "chatwoot",
-        REPO_ROOT / "contracts" / "chatwoot",
-        REPO_ROOT.parent / "shared" / "contracts" / "chatwoot",
-    ):
-        if (candidate / "swagger.json").exists():
-            return candidate
-    pytest.skip("contracts/chatwoot not found (set KGC_CONTRACTS_DIR)")
-    raise AssertionError  # unreachable, keeps type checkers happy
+    return contracts("chatwoot")
 
 
 # -- fixtures --------------------------------------------------------------------------------

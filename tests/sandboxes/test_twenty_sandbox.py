@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,13 +28,14 @@ from graphql.type import is_enum_type, is_input_object_type, is_object_type
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from devstack.shared_folder import REPOSITORY_ROOT, contracts
 from sandboxes.twenty.server import SandboxHandle, start_sandbox
 from sandboxes.twenty.webhooks import encode_body, sign
 
 KEY = "test-api-key"
-CONTRACT = Path(__file__).resolve().parents[2] / "sandboxes" / "twenty" / "contract"
+CONTRACT = REPOSITORY_ROOT / "sandboxes" / "twenty" / "contract"
 EXAMPLES = CONTRACT / "examples"
-SHARED_CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "twenty"
+SHARED_CONTRACT = contracts("twenty")
 PERSON_ID = "3f2b9c1e-8d4a-4b7e-9a1c-5e6f7a8b9c0d"  # the person the examples point at
 
 
@@ -926,7 +926,7 @@ def test_cli_serves_and_refuses_public_hosts() -> None:
         capture_output=True,
         text=True,
         timeout=20,
-        cwd=CONTRACT.parents[2],
+        cwd=REPOSITORY_ROOT,
     )
     assert refused.returncode != 0 and "only binds 127.0.0.1" in refused.stderr
     port = _free_port()
@@ -945,7 +945,7 @@ def test_cli_serves_and_refuses_public_hosts() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        cwd=CONTRACT.parents[2],
+        cwd=REPOSITORY_ROOT,
     )
     try:
         assert process.stdout is not None
@@ -962,7 +962,6 @@ def test_cli_serves_and_refuses_public_hosts() -> None:
         process.wait(timeout=10)
 
 
-@pytest.mark.skipif(not SHARED_CONTRACT.exists(), reason="shared contract folder not mounted")
 def test_vendored_contract_matches_the_shared_one() -> None:
     pairs = [
         ("metadata-subset.graphql", "metadata.graphql"),

@@ -86,24 +86,10 @@ def classify_http_status(
     return PermanentDeliveryError(f"HTTP {status}", http_status=status)
 
 
-def classify_request_exception(exc: Exception) -> TransientDeliveryError | PermanentDeliveryError:
-    """The error a `requests` exception stands for: network trouble is transient."""
-    import requests
-
-    if isinstance(exc, requests.Timeout):
-        return TransientDeliveryError(f"timeout: {exc}")
-    if isinstance(exc, requests.ConnectionError):
-        return TransientDeliveryError(f"connection error: {exc}")
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
-        return PermanentDeliveryError(f"invalid URL: {exc}")
-    return TransientDeliveryError(f"{type(exc).__name__}: {exc}")
-
-
 __all__ = (
     "DeliveryError",
     "PermanentDeliveryError",
     "TransientDeliveryError",
     "classify_http_status",
-    "classify_request_exception",
     "parse_retry_after",
 )

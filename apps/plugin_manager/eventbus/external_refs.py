@@ -24,8 +24,6 @@ from apps.plugin_manager.eventbus.models import ExternalRef, SyncStatus
 from apps.plugin_manager.eventbus.object_refs import object_ref
 from kgc_erp.tenants.models import Tenant
 
-ERROR_MAX_CHARS = 2000
-
 
 def _object_key(
     obj: Model | None, object_type: str | None, object_id: str | int | None
@@ -86,27 +84,6 @@ def link(
     return ref
 
 
-def mark_failed(
-    system: str,
-    error: str,
-    *,
-    tenant: Tenant | int,
-    obj: Model | None = None,
-    object_type: str | None = None,
-    object_id: str | int | None = None,
-) -> ExternalRef:
-    """Record a failed sync of this row (keeps any external id already known)."""
-    object_type, object_id = _object_key(obj, object_type, object_id)
-    ref, _ = ExternalRef.objects.update_or_create(
-        tenant_id=_tenant_id(tenant),
-        system=system,
-        object_type=object_type,
-        object_id=object_id,
-        defaults={"sync_status": SyncStatus.FAILED, "last_error": error[:ERROR_MAX_CHARS]},
-    )
-    return ref
-
-
 def mark_deleted(
     system: str,
     *,
@@ -137,4 +114,4 @@ def refs_for_external_id(
     return refs
 
 
-__all__ = ("find_ref", "link", "mark_deleted", "mark_failed", "refs_for_external_id")
+__all__ = ("find_ref", "link", "mark_deleted", "refs_for_external_id")

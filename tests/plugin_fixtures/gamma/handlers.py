@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import requests
 
-from apps.plugin_manager.eventbus.errors import classify_http_status, classify_request_exception
+from apps.plugin_manager.eventbus.errors import (
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    classify_http_status,
+)
 from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 
 _session = requests.Session()
@@ -15,6 +19,17 @@ def _state(context: DeliveryContext) -> dict[str, object] | None:
     if obj is None:
         return None
     return {"id": obj.pk, "name": getattr(obj, "name", None) or str(obj)}
+
+
+def _delivery_error(exc: requests.RequestException) -> Exception:
+    """The error a `requests` exception stands for: network trouble is transient."""
+    if isinstance(exc, requests.Timeout):
+        return TransientDeliveryError(f"timeout: {exc}")
+    if isinstance(exc, requests.ConnectionError):
+        return TransientDeliveryError(f"connection error: {exc}")
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return PermanentDeliveryError(f"invalid URL: {exc}")
+    return TransientDeliveryError(f"{type(exc).__name__}: {exc}")
 
 
 def push_state(context: DeliveryContext) -> None:
@@ -37,7 +52,7 @@ def push_state(context: DeliveryContext) -> None:
             timeout=timeout,
         )
     except requests.RequestException as exc:
-        raise classify_request_exception(exc) from exc
+        raise _delivery_error(exc) from exc
     error = classify_http_status(response.status_code, response.headers.get("Retry-After"))
     if error is not None:
         raise error

@@ -1,0 +1,252 @@
+"""Exactly-once effect under faults, with real PostgreSQL, Redis and Celery worker processes.
+
+Delivery is at-least-once; the target applies each event once (keyed by its event id, as
+our receivers are required to), so "exactly once" is checked twice over: every event is
+applied exactly once, and - except where a worker was killed mid-call - every event was
+acknowledged (answered 2xx in time) exactly once.
+
+The sweeper is called from the test (beat runs it every minute in production) with a
+zero grace period; the worker runs with retries in tenths of a second and 3-second leases
+(FAST_EVENTBUS_SETTINGS and SHORT_LEASE_SECONDS). These tests kill workers and stop the
+broker, so they run on a broker and a worker of their own (the infrastructure's factories).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import warnings
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count
+
+from apps.plugin_manager.eventbus import sweeper
+from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt, Event
+from kgc_erp.partners.models import Partner
+from tests.factories import PartnerFactory
+from tests.infrastructure.broker import point_celery_at
+from tests.infrastructure.processes import RedisServer, WorkerSupervisor
+from tests.infrastructure.targets import Fault, RecordingTarget
+from tests.infrastructure.waiting import WaitTimeout, wait_for
+
+from .helpers import SHORT_LEASE_SECONDS, enable_gamma
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+S = Delivery.Status
+
+
+@pytest.fixture(scope="module")
+def fault_broker(redis_factory) -> RedisServer:
+    """The broker these tests stop and restart (not the session's shared one)."""
+    return redis_factory()
+
+
+@pytest.fixture(scope="module")
+def fault_workers(worker_factory, fault_broker: RedisServer) -> WorkerSupervisor:
+    """The worker these tests kill and restart, on the fault broker."""
+    return worker_factory(fault_broker, EVENTBUS_LEASE_SECONDS=str(SHORT_LEASE_SECONDS))
+
+
+@pytest.fixture
+def broker(fault_broker: RedisServer) -> RedisServer:
+    """The fault broker, started again if a test stopped it; this process publishes to it."""
+    if fault_broker.process is None:
+        fault_broker.start()
+    point_celery_at(fault_broker.url)
+    return fault_broker
+
+
+@pytest.fixture
+def live_worker(
+    fault_workers: WorkerSupervisor, broker: RedisServer, transactional_db: None
+) -> WorkerSupervisor:
+    """A running worker, for a test whose commits it must see (transactional_db)."""
+    fault_workers.ensure()
+    cache.clear()
+    return fault_workers
+
+
+@pytest.fixture(autouse=True)
+def _sweep_grace(settings) -> None:
+    # Rows younger than this are left to the worker, so a sweep every few seconds does not
+    # flood the queue with copies of messages the worker is about to take anyway.
+    settings.EVENTBUS_SWEEP_GRACE_SECONDS = 2
+
+
+def create_partners(tenant, count: int) -> None:
+    for i in range(count):
+        # One transaction per change, as the admin and the services make them.
+        with transaction.atomic():
+            PartnerFactory(tenant=tenant, name=f"Partner {i:04d}")
+
+
+def status_counts() -> dict[str, int]:
+    return dict(Delivery.objects.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def wait_until_all_succeeded(expected: int, timeout: float, sweep_every: float | None) -> None:
+    last_sweep = time.monotonic()
+
+    def all_succeeded() -> bool:
+        nonlocal last_sweep
+        counts = status_counts()
+        if counts.get(S.SUCCEEDED, 0) == expected and sum(counts.values()) == expected:
+            return True
+        if sweep_every is not None and time.monotonic() - last_sweep >= sweep_every:
+            sweeper.sweep()
+            last_sweep = time.monotonic()
+        return False
+
+    try:
+        wait_for(all_succeeded, timeout=timeout, interval=0.1)
+    except WaitTimeout:
+        counts = status_counts()
+        raise AssertionError(
+            f"not all {expected} deliveries succeeded in {timeout}s: {counts}"
+        ) from None
+
+
+def queued_messages(server: RedisServer) -> int:
+    return int(redis.Redis.from_url(server.url).llen("celery"))
+
+
+def worker_report(supervisor: WorkerSupervisor) -> str:
+    worker = supervisor.worker
+    if worker is None or worker.process is None:
+        return f"deliveries {status_counts()}; no worker"
+    alive = worker.process.poll() is None
+    return f"deliveries {status_counts()}; worker alive: {alive}; log:\n{worker.log_tail()}"
+
+
+def assert_each_event_applied_once(target: RecordingTarget, expected: int) -> set[str]:
+    event_ids = {str(u) for u in Event.objects.values_list("uuid", flat=True)}
+    assert len(event_ids) == expected
+    assert set(target.applied) == event_ids
+    assert len(target.apply_order) == expected  # no event applied twice
+    return event_ids
+
+
+def test_broker_down_while_1000_changes_commit(live_worker, broker, target, tenant_tx):
+    enable_gamma(target.url)
+    broker.kill()
+
+    started = time.monotonic()
+    create_partners(tenant_tx, 1000)
+    saving_took = time.monotonic() - started
+    # The saves did not wait for the dead broker (kombu alone would retry for seconds each).
+    assert saving_took < 60, saving_took
+    assert Delivery.objects.filter(status=S.PENDING).count() == 1000
+    assert target.calls == []
+
+    broker.start()
+    sweeper.sweep()
+    try:
+        wait_until_all_succeeded(1000, timeout=45, sweep_every=5)
+    except AssertionError:
+        # Celery's reconnect can leave the worker dead or connected but not consuming: seen
+        # here as kombu raising AttributeError from restore_unacked while it closes the lost
+        # connection (celery/celery#8030, #10205 report the same for Redis brokers). What
+        # production does about it, a supervisor restarting the worker, is done here only
+        # when that is what happened: messages wait in the queue and nothing moves.
+        assert queued_messages(broker) > 0, worker_report(live_worker)
+        warnings.warn(
+            "the celery worker did not resume after the broker restart; restarted it:\n"
+            + worker_report(live_worker),
+            stacklevel=1,
+        )
+        live_worker.kill()
+        live_worker.ensure()
+        sweeper.sweep()
+        wait_until_all_succeeded(1000, timeout=120, sweep_every=5)
+
+    event_ids = assert_each_event_applied_once(target, 1000)
+    assert target.acknowledged_per_event() == dict.fromkeys(event_ids, 1)
+
+
+def test_worker_killed_mid_batch(live_worker, target, tenant_tx):
+    enable_gamma(target.url)
+    target.base_delay = 0.03  # a few seconds of work for four processes
+    create_partners(tenant_tx, 200)
+    target.wait_for(lambda: len(target.applied) >= 40, timeout=60, what="40 deliveries")
+
+    live_worker.kill()  # SIGKILL to the worker's process group, mid-batch
+    applied_at_kill = len(target.applied)
+    assert applied_at_kill < 200
+    live_worker.ensure()  # a fresh worker; leases of the dead one expire after 3 s
+    wait_until_all_succeeded(200, timeout=120, sweep_every=1)
+
+    assert_each_event_applied_once(target, 200)
+    # A call the dead worker made but never recorded is made again: at most one per pool
+    # process, and the target's dedupe on the event id absorbed it.
+    repeated = {k: n for k, n in target.acknowledged_per_event().items() if n > 1}
+    assert len(repeated) <= 4 and all(n == 2 for n in repeated.values()), repeated
+
+
+def test_target_failing_30_percent_of_calls(live_worker, target, tenant_tx):
+    rng = random.Random(20261123)
+    lock = threading.Lock()
+
+    def flaky(_number: int, _body: dict) -> Fault:
+        with lock:
+            roll = rng.random()
+        if roll < 0.10:
+            return Fault(status=500)
+        if roll < 0.20:
+            return Fault(status=429, headers={"Retry-After": "1"})
+        if roll < 0.30:
+            return Fault(delay=0.6)  # past gamma's 300 ms timeout
+        return Fault()
+
+    target.policy = flaky
+    enable_gamma(target.url, timeout_ms=300)
+    create_partners(tenant_tx, 200)
+    wait_until_all_succeeded(200, timeout=150, sweep_every=5)
+
+    event_ids = assert_each_event_applied_once(target, 200)
+    assert target.acknowledged_per_event() == dict.fromkeys(event_ids, 1)
+    failed = DeliveryAttempt.objects.filter(outcome=DeliveryAttempt.Outcome.RETRY)
+    assert failed.filter(http_status=500).exists()
+    assert failed.filter(http_status=429).exists()
+    assert failed.filter(error__startswith="timeout").exists()
+    assert not Delivery.objects.filter(status=S.DEAD).exists()
+
+
+def test_rolled_back_transaction_produces_no_event(live_worker, target, tenant_tx):
+    enable_gamma(target.url)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        PartnerFactory(tenant=tenant_tx, name="Visszagörgetett")
+        raise RuntimeError("validation failed after the save")
+    with transaction.atomic():
+        kept = PartnerFactory(tenant=tenant_tx, name="Megmaradt")
+
+    target.wait_for(lambda: len(target.applied) == 1, timeout=30, what="the committed change")
+    time.sleep(0.5)  # room for anything else to (wrongly) arrive
+    (event,) = Event.objects.all()
+    assert event.object_id == str(kept.pk)
+    assert [c.body["state"]["name"] for c in target.calls] == ["Megmaradt"]
+
+
+def test_fifty_rapid_updates_arrive_in_order_and_the_last_state_wins(
+    live_worker, target, tenant_tx
+):
+    enable_gamma(target.url)
+    with transaction.atomic():
+        partner = PartnerFactory(tenant=tenant_tx, name="Név 00")
+    for i in range(1, 51):
+        with transaction.atomic():
+            partner.name = f"Név {i:02d}"
+            partner.save()
+
+    target.wait_for(lambda: len(target.applied) == 51, timeout=60, what="51 deliveries")
+    received = [c.body["event_pk"] for c in target.acknowledged()]
+    assert received == sorted(received) and len(received) == 51  # one at a time, in order
+    assert [c.body["type"] for c in target.acknowledged()][:2] == [
+        "partner.created", "partner.updated",
+    ]
+    final = Partner.objects.get(pk=partner.pk).name
+    assert final == "Név 50"
+    assert target.acknowledged()[-1].body["state"]["name"] == final
