@@ -9,6 +9,7 @@ so they are validated and audited exactly like the `plugins` command's.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -31,6 +32,7 @@ from kgc_erp.tenants.scoping import tenant_of_user, visible_tenants
 
 from . import health
 from .actions import find_action, start_action
+from .audit_summary import audit_summary
 from .forms import PluginSettingsForm
 from .models import PluginActionRun, PluginState, PluginToggleAudit
 from .overview import ScopeView, build_overview, scope_key, tenant_for_scope
@@ -80,6 +82,8 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
+            path("runs/<int:run_id>/result/", wrap(self.run_result_view),
+                 name="plugin_manager_run_result"),
             path("runs/<int:run_id>/progress/", wrap(self.run_progress_view),
                  name="plugin_manager_run_progress"),
             path("<str:plugin_id>/<str:scope>/", wrap(self.scope_view),
@@ -246,6 +250,27 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         )
         return TemplateResponse(request, "plugin_manager/confirm_action.html", context)
 
+    def run_result_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """An action run's result, for whoever started it or may start that action."""
+        run = get_object_or_404(PluginActionRun, pk=run_id)
+        restricted_to = tenant_of_user(request.user)
+        if restricted_to is not None and run.tenant_id != restricted_to.pk:
+            raise PermissionDenied
+        permission = getattr(find_action(run.plugin_id, run.action), "permission", None)
+        allowed = (run.started_by_id == request.user.pk or can_manage(request)
+                   or (permission is not None and request.user.has_perm(permission)))
+        if not allowed:
+            raise PermissionDenied
+        if run.status == PluginActionRun.Status.SUCCEEDED and run.result is not None:
+            body = json.dumps(run.result, ensure_ascii=False, indent=2)
+            response = HttpResponse(body, content_type="application/json; charset=utf-8")
+            response["Content-Disposition"] = (
+                f'attachment; filename="{run.plugin_id}-{run.action}-{run.pk}.json"'
+            )
+            return response
+        context = self._context(request, f"{run.action_label} (#{run.pk})", run=run)
+        return TemplateResponse(request, "plugin_manager/run_result.html", context)
+
     def run_progress_view(self, request: HttpRequest, run_id: int) -> JsonResponse:
         if not can_manage(request):
             raise PermissionDenied
@@ -262,14 +287,23 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
 
 @admin.register(PluginToggleAudit)
 class PluginToggleAuditAdmin(ManagePluginsPermissionMixin, ModelAdmin):
-    list_display = ("created_at", "actor", "action", "plugin_id", "scope_label", "details")
+    list_display = ("created_at", "actor", "action", "plugin_id", "scope_label", "summary")
     list_filter = ("action", "plugin_id")
     search_fields = ("plugin_id", "actor", "scope_label")
     date_hierarchy = "created_at"
 
+    @admin.display(description="részletek")
+    def summary(self, obj: PluginToggleAudit) -> str:
+        return audit_summary(obj.plugin_id, obj.action, obj.details or {})
+
 
 @admin.register(PluginActionRun)
 class PluginActionRunAdmin(ManagePluginsPermissionMixin, ModelAdmin):
-    list_display = ("created_at", "plugin_id", "tenant", "action", "status",
-                    "progress_current", "progress_total", "finished_at")
+    list_display = ("created_at", "plugin_id", "tenant", "label", "status",
+                    "progress_current", "progress_total", "message", "finished_at")
+    readonly_fields = ("parameters", "result")
+
+    @admin.display(description="művelet", ordering="action")
+    def label(self, obj: PluginActionRun) -> str:
+        return obj.action_label
     list_filter = ("status", "plugin_id", "action")

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from . import health
+from .setup_steps import run_setup_step  # noqa: F401 - registers the setup-step task
 
 log = logging.getLogger("plugin_manager.tasks")
 

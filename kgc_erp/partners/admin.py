@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
+from kgc_erp.admin_extensions import ExtensibleAdminMixin
 from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order
 from kgc_erp.service.models import Worklog
@@ -45,7 +46,9 @@ class OrderInline(_ReadOnlyHistoryInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(TenantScopedAdminMixin, ModelAdmin):
+class PartnerAdmin(ExtensibleAdminMixin, TenantScopedAdminMixin, ModelAdmin):
+    # Panels contributed by optional apps (e.g. where the partner is synced), above the form.
+    change_form_outer_before_template = "admin/kgc/extension_panels.html"
     list_display = ("name", "phone", "email", "company", "payment_status", "tenant", "is_active")
     list_filter = ("payment_status", "is_business", "is_active", "tenant")
     search_fields = ("name", "email", "company")

@@ -17,7 +17,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from apps.plugin_manager.eventbus.errors import PermanentDeliveryError, TransientDeliveryError
+from apps.plugin_manager.eventbus.errors import (
+    PermanentDeliveryError,
+    SetupPendingError,
+    TransientDeliveryError,
+)
 
 from .data_model import OWN_NAMES
 
@@ -84,9 +88,17 @@ class TwentyUnavailable(TwentyTransientError):
     """No answer at all: connection refused, DNS, read/connect timeout."""
 
 
-class TwentySchemaMissing(TwentyTransientError):
+class TwentySchemaMissing(TwentyError, SetupPendingError):
     """A field or object of our data model does not exist in the workspace yet: the schema
-    bootstrap has not run. The delivery waits for it instead of dying."""
+    bootstrap (the plugin's setup step) has not run. The delivery waits for it instead of
+    dying."""
+
+    def __init__(self, message: str, *, code: str = "", retry_after: float | None = None,
+                 http_status: int | None = None,
+                 errors: Sequence[Mapping[str, Any]] = ()) -> None:
+        super().__init__(message, http_status=http_status)
+        self.retry_after = retry_after
+        self._remember(code, errors)
 
 
 class TwentyUnauthorized(TwentyPermanentError):
