@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
 from kgc_erp.admin_transitions import transition_action
-from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
+from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin, staff_user
 
 from .models import Appointment, Worklog, WorklogTimelineEntry
 from .services import change_worklog_status, open_worklog
@@ -16,9 +16,11 @@ from .services import change_worklog_status, open_worklog
 Status = Worklog.Status
 
 
-def _to(status: str):  # type: ignore[no-untyped-def]
-    service = partial(change_worklog_status, new_status=status)
-    service.__name__ = f"to_{status}"  # type: ignore[attr-defined]
+def _to(status: str) -> Callable[[Worklog], Worklog]:
+    def service(worklog: Worklog) -> Worklog:
+        return change_worklog_status(worklog, new_status=status)
+
+    service.__name__ = f"to_{status}"
     return service
 
 
@@ -66,7 +68,7 @@ class WorklogAdmin(TenantScopedAdminMixin, ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
         else:
-            open_worklog(obj, author=request.user)
+            open_worklog(obj, author=staff_user(request))
 
 
 @admin.register(Appointment)
