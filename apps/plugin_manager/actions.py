@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from celery import Task, current_app
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +49,7 @@ def start_action(
     tenant: Tenant | None,
     name: str,
     *,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> PluginActionRun:
     """Record a run and enqueue the plugin's task once the row is committed.
 

@@ -26,6 +26,7 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin
 
+from kgc_erp.tenants.admin_scoping import staff_user
 from kgc_erp.tenants.models import Tenant
 from kgc_erp.tenants.scoping import tenant_of_user, visible_tenants
 
@@ -160,7 +161,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         if request.method == "POST" and form.is_valid():
             changes, clear = form.changes()
             try:
-                update_settings(plugin_id, tenant, changes, clear=clear, user=request.user)
+                update_settings(plugin_id, tenant, changes, clear=clear, user=staff_user(request))
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
@@ -183,7 +184,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         enabled, verb = SWITCH_TARGETS[target]
         if request.method == "POST":
             try:
-                now_enabled = set_enabled(plugin_id, tenant, enabled, user=request.user)
+                now_enabled = set_enabled(plugin_id, tenant, enabled, user=staff_user(request))
             except ValidationError as exc:
                 # The messages name the field ("A(z) „Chatwoot API kulcs” mező ...").
                 for errors in exc.message_dict.values():
@@ -210,7 +211,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         result = health.evaluate(plugin_id, tenant_id, force=True)
         if is_enabled(plugin_id, tenant_id):
             health.record(plugin_id, tenant_id, result)
-        audit(plugin_id, tenant, PluginToggleAudit.Action.TEST, user=request.user, details={
+        audit(plugin_id, tenant, PluginToggleAudit.Action.TEST, user=staff_user(request), details={
             "status": result.status, "latency_ms": result.latency_ms, "error": result.error,
         })
         label = HealthStatus(result.status).label
@@ -219,7 +220,8 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         if result.error:
             text += f" ({result.error})"
         level = {HealthStatus.HEALTHY: messages.SUCCESS, HealthStatus.DEGRADED: messages.WARNING,
-                 HealthStatus.UNKNOWN: messages.INFO}.get(result.status, messages.ERROR)
+                 HealthStatus.UNKNOWN: messages.INFO}.get(HealthStatus(result.status),
+                                                          messages.ERROR)
         messages.add_message(request, level, text)
         return HttpResponseRedirect(self._back(request, plugin_id, tenant))
 
@@ -232,7 +234,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
             raise Http404("Ismeretlen művelet.") from None
         if request.method == "POST":
             try:
-                run = start_action(plugin_id, tenant, name, user=request.user)
+                run = start_action(plugin_id, tenant, name, user=staff_user(request))
             except ValidationError as exc:
                 for errors in exc.message_dict.values():
                     for error in errors:

@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils import timezone
@@ -42,6 +43,9 @@ from .enqueue import enqueue_deliveries
 from .errors import PermanentDeliveryError, TransientDeliveryError
 from .invoke import PostponeDelivery, SkipDelivery, invoke_subscriber
 from .models import Delivery, DeliveryAttempt, Event
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.delivery")
 S = Delivery.Status
@@ -150,7 +154,7 @@ def claim(delivery_id: int, now: datetime | None = None) -> Claim | None:
     """Lease the delivery if it may run now; None if not (see the module docstring)."""
     now = now or timezone.now()
     token = uuid.uuid4()
-    params = {
+    params: dict[str, _SQLType] = {
         "id": delivery_id,
         "now": now,
         "due_by": now + DUE_SLACK,
@@ -206,7 +210,7 @@ def _finish(
     """Write the outcome (if the lease is still ours) and the attempt row (always); hand
     over to the next delivery of the same subscriber and object when this one is done."""
     finished = status in Delivery.FINISHED
-    params = {
+    params: dict[str, _SQLType] = {
         "id": c.delivery_id,
         "token": c.token,
         "status": status,

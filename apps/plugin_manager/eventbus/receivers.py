@@ -7,7 +7,7 @@ Receivers only record; all outside work happens later in delivery tasks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
@@ -26,7 +26,11 @@ from .object_refs import object_ref
 from .recording import record_event
 
 
-def _record(event_type: str, obj: Any, payload: dict[str, object] | None = None) -> None:
+def _record(
+    event_type: str,
+    obj: Partner | Rental | Worklog | Order,
+    payload: Mapping[str, object] | None = None,
+) -> None:
     object_type, object_id = object_ref(obj)
     record_event(
         event_type,

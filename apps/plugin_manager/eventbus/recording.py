@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -24,6 +25,9 @@ from django.utils import timezone
 from .enqueue import enqueue_event_deliveries
 from .models import Event
 from .subscribers import plugin_subscribers
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 _INSERT_SQL = """
 WITH subs(subscriber) AS (
@@ -70,7 +74,7 @@ def record_event(
     now = occurred_at or timezone.now()
     event_uuid = uuid.uuid4()
     payload_dict = dict(payload or {})
-    params = {
+    params: dict[str, _SQLType] = {
         "plugins": list(plugins),
         "tenant_id": tenant_id,
         "type": event_type,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils import timezone
@@ -28,6 +29,9 @@ from .enqueue import (
     reset_pause,
 )
 from .models import InboundDelivery
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.sweeper")
 
@@ -82,7 +86,9 @@ PRUNE_BATCH = 5000
 
 def sweep_deliveries(now: datetime | None = None) -> int:
     now = now or timezone.now()
-    params = {"now": now, "cutoff": now - conf.sweep_grace(), "batch": conf.sweep_batch()}
+    params: dict[str, _SQLType] = {
+        "now": now, "cutoff": now - conf.sweep_grace(), "batch": conf.sweep_batch()
+    }
     with connection.cursor() as cursor:
         cursor.execute(_DUE_DELIVERIES_SQL, params)
         ids = sorted(row[0] for row in cursor.fetchall())

@@ -15,7 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
-from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
+from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin, staff_user
 
 from .keys import IssuedKey, generate_key_material, revoke_api_key, rotate_api_key
 from .models import ApiCallLog, ApiKey, default_expiry
@@ -102,7 +102,7 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
             material = generate_key_material()
             obj.prefix = material.prefix
             obj.key_hash = material.key_hash
-            obj.created_by = request.user
+            obj.created_by = staff_user(request)
             # Held on the request only, for response_add to show once.
             request._bot_api_raw_key = material.raw_key  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
@@ -122,7 +122,7 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
         issued: list[IssuedKey] = []
         for api_key in queryset:
             try:
-                issued.append(rotate_api_key(api_key, created_by=request.user))
+                issued.append(rotate_api_key(api_key, created_by=staff_user(request)))
             except ValueError:
                 self.message_user(
                     request,

@@ -24,7 +24,7 @@ class NotConfigured(Exception):
 
 def _int(value: object) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+        return int(value) if value not in (None, "") else None  # type: ignore[call-overload]  # bad values: None
     except (TypeError, ValueError):
         return None
 

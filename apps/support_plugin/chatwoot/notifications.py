@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -116,6 +116,7 @@ def notify(context: DeliveryContext, kind: Kind,
     if not isinstance(obj, kind.model):
         raise PermanentDeliveryError(f"{kind.name} expects {kind.model.__name__}, "
                                      f"got {type(obj).__name__}")
+    obj = cast("Rental | Worklog | Order", obj)  # narrowed by the isinstance just above
     partner: Partner = obj.partner
     if not partner.is_active:
         return None  # erased or deactivated customers get nothing

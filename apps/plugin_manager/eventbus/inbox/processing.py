@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils import timezone
@@ -18,6 +19,9 @@ from ..backoff import retry_delay
 from ..enqueue import enqueue_inbound
 from ..models import InboundDelivery
 from .registry import get_source
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.inbox")
 
@@ -52,7 +56,7 @@ def _handler(dotted_path: str) -> Callable[[InboundDelivery, dict], object]:
 
 def _claim(inbound_id: int) -> bool:
     now = timezone.now()
-    params = {
+    params: dict[str, _SQLType] = {
         "id": inbound_id,
         "now": now,
         "due_by": now + timedelta(seconds=1),
