@@ -52,7 +52,7 @@ class TenantScopedAdminMixin(Generic[_ModelT]):
                 f.name == "tenant" for f in related._meta.get_fields()
             ):
                 kwargs["queryset"] = related._default_manager.filter(tenant=tenant)
-        return super().formfield_for_foreignkey(  # type: ignore[misc]  # super(): see above
+        return super().formfield_for_foreignkey(  # type: ignore[misc]  # super(): as above
             db_field, request, **kwargs
         )
 

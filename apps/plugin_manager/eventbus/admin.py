@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -39,11 +39,14 @@ from .retry import retry_dead_for_subscriber, retry_deliveries, retry_inbound
 class ReadOnlyAdminMixin:
     """Rows written by the machinery: viewable and deletable, never hand-edited."""
 
+    model: type[Model]  # set on the ModelAdmin this is mixed into
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        model = self.model  # type: ignore[attr-defined]
+        model = self.model
+        # misc: super() is the ModelAdmin after this mixin in the MRO, unknown to mypy here.
         declared = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
         hidden = set(getattr(self, "exclude", None) or ())
         return declared + [

@@ -103,7 +103,8 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
             obj.prefix = material.prefix
             obj.key_hash = material.key_hash
             obj.created_by = staff_user(request)
-            # Held on the request only, for response_add to show once.
+            # Held on the request only, for response_add to show once (attr-defined: an
+            # attribute of our own on the request).
             request._bot_api_raw_key = material.raw_key  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
 

@@ -24,7 +24,8 @@ class NotConfigured(Exception):
 
 def _int(value: object) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None  # type: ignore[call-overload]  # bad values: None
+        # call-overload: any stored value is tried; those int() refuses give None below.
+        return int(value) if value not in (None, "") else None  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
 
