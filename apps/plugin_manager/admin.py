@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
 from django.http import (
     Http404,
     HttpRequest,
@@ -35,6 +36,7 @@ from .actions import find_action, start_action
 from .forms import PluginSettingsForm
 from .models import PluginActionRun, PluginState, PluginToggleAudit
 from .overview import ScopeView, build_overview, scope_key, tenant_for_scope
+from .plugins import PluginAppConfig
 from .registry import UnknownPlugin, get_plugin
 from .runtime import is_enabled
 from .services import audit, set_enabled, update_settings
@@ -61,16 +63,16 @@ class ManagePluginsPermissionMixin:
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_manage(request)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return can_manage(request)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -100,7 +102,9 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         return {**self.admin_site.each_context(request), "title": title,
                 "opts": self.model._meta, **extra}
 
-    def _guard(self, request: HttpRequest, plugin_id: str, scope: str) -> tuple[Any, Tenant | None]:
+    def _guard(
+        self, request: HttpRequest, plugin_id: str, scope: str
+    ) -> tuple[PluginAppConfig, Tenant | None]:
         if not can_manage(request):
             raise PermissionDenied
         try:
@@ -129,7 +133,9 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
 
     # --- pages --------------------------------------------------------------------------
 
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
         if not can_manage(request):
             raise PermissionDenied
         restricted_to = tenant_of_user(request.user)

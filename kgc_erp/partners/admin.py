@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -25,7 +23,7 @@ class _ReadOnlyHistoryInline(TabularInline):
     can_delete = False
     max_num = 0
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Partner | None = None) -> list[str]:
         return list(self.fields or ())
 
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
@@ -51,7 +50,9 @@ class RentalAdmin(TenantScopedAdminMixin, ModelAdmin):
         # A started rental's parties and dates are part of the contract.
         return (*system, "partner", "machine", "start_date")
 
-    def save_model(self, request: HttpRequest, obj: Rental, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Rental, form: ModelForm[Rental], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
@@ -66,12 +67,16 @@ class OrderAdmin(TenantScopedAdminMixin, ModelAdmin):
     ) -> tuple[str, ...]:
         return ("number", "tenant", "status", "arrived_at", "delivered_at", "total_amount")
 
-    def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Order, form: ModelForm[Order], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:
             place_order(obj)
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: ModelForm[Order], formsets: Any, change: bool
+    ) -> None:
         super().save_related(request, form, formsets, change)
         recalculate_total(form.instance)

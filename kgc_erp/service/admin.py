@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
@@ -64,7 +64,9 @@ class WorklogAdmin(TenantScopedAdminMixin, ModelAdmin):
         system = ("number", "tenant", "status", "quote_accepted", "completed_at", "source")
         return system if obj is None else (*system, "partner")
 
-    def save_model(self, request: HttpRequest, obj: Worklog, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Worklog, form: ModelForm[Worklog], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:

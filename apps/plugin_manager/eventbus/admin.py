@@ -14,9 +14,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
@@ -41,10 +42,10 @@ class ReadOnlyAdminMixin:
 
     model: type[Model]  # set on the ModelAdmin this is mixed into
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         model = self.model
         # misc: super() is the ModelAdmin after this mixin in the MRO, unknown to mypy here.
         declared = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
@@ -81,7 +82,7 @@ class DeliveryAttemptInline(TabularInline):
     fields = ("number", "started_at", "duration_ms", "outcome", "http_status", "error")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -93,7 +94,7 @@ class DeliveryInline(TabularInline):
     fields = ("subscriber", "status", "attempts", "next_attempt_at", "last_error")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -169,7 +170,7 @@ class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
             messages.SUCCESS,
         )
 
-    def get_urls(self) -> list[Any]:
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "dashboard/",
@@ -273,7 +274,8 @@ class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
         return f"{until:%Y-%m-%d %H:%M}-ig" if until else "—"
 
     def save_model(
-        self, request: HttpRequest, obj: WebhookSubscription, form: Any, change: bool
+        self, request: HttpRequest, obj: WebhookSubscription, form: ModelForm[WebhookSubscription],
+        change: bool,
     ) -> None:
         secret = None if change else obj.set_new_secret()
         super().save_model(request, obj, form, change)

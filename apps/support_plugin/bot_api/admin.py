@@ -3,11 +3,14 @@ read-only audit log browser. Franchise staff see their own tenant's keys and cal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -42,7 +45,7 @@ class ApiKeyCreateForm(forms.ModelForm):
         self.fields["expires_at"].initial = default_expiry
         self.fields["expires_at"].help_text = "Alapértelmezés: 90 nap múlva."
 
-    def clean_expires_at(self) -> Any:
+    def clean_expires_at(self) -> datetime:
         expires_at = self.cleaned_data["expires_at"]
         if expires_at <= timezone.now():
             raise forms.ValidationError("A lejárat a jövőben legyen.")
@@ -84,10 +87,12 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
             kwargs["form"] = ApiKeyCreateForm
         return super().get_form(request, obj, **kwargs)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Any:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ApiKey | None = None
+    ) -> Sequence[str]:
         return () if obj is None else self.readonly_fields
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Any:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Sequence[str]:
         if obj is None:
             return ApiKeyCreateForm.Meta.fields
         return ("name", "rate_limit_per_minute", *self.readonly_fields)
@@ -97,7 +102,9 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
         extra_context = {**(extra_context or {}), "title": "API kulcs generálás"}
         return super().add_view(request, form_url, extra_context)
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: ApiKey, form: ModelForm[ApiKey], change: bool
+    ) -> None:
         if not change:
             material = generate_key_material()
             obj.prefix = material.prefix
@@ -119,7 +126,9 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
     # --- rotation and revocation -------------------------------------------------------
 
     @action(description="Kulcs forgatása (új kulcs; a régi még 7 napig él)")
-    def rotate_selected(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> Any:
+    def rotate_selected(
+        self, request: HttpRequest, queryset: QuerySet[ApiKey]
+    ) -> HttpResponse | None:
         issued: list[IssuedKey] = []
         for api_key in queryset:
             try:
