@@ -9,8 +9,6 @@ so they are validated and audited exactly like the `plugins` command's.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
@@ -98,7 +96,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+    def _context(self, request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
         return {**self.admin_site.each_context(request), "title": title,
                 "opts": self.model._meta, **extra}
 

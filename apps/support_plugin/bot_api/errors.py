@@ -117,7 +117,7 @@ def _throttle_wait(exc: exceptions.Throttled) -> float | None:
     return wait
 
 
-def error_body(exc: exceptions.APIException) -> dict[str, Any]:
+def error_body(exc: exceptions.APIException) -> dict[str, object]:
     if isinstance(exc, ApiError):
         return {"code": exc.error_code, "detail": str(exc.detail)}
     code, detail = next(
@@ -127,14 +127,14 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
     if isinstance(exc, exceptions.Throttled):
         wait = int(_throttle_wait(exc) or 1)
         detail = f"Túl sok kérés. Próbálja újra {wait} másodperc múlva."
-    body: dict[str, Any] = {"code": code, "detail": detail or str(exc.detail)}
+    body: dict[str, object] = {"code": code, "detail": detail or str(exc.detail)}
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         body["errors"] = errors if isinstance(errors, dict) else {"non_field_errors": errors}
     return body
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+def api_exception_handler(exc: Exception, context: dict[str, object]) -> Response:
     """Every error of the bot API as `{"code", "detail"}` JSON with its status code."""
     if isinstance(exc, Http404):
         exc = NotFound()

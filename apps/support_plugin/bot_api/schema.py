@@ -3,7 +3,7 @@ the hook that keeps /api/schema/ to the bot API's own endpoints."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
@@ -17,12 +17,15 @@ from kgc_erp.service.models import Worklog
 from .document_numbers import number_pattern
 from .serializers import ErrorSerializer, ValidationErrorSerializer
 
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema
+
 
 class BearerApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "apps.support_plugin.bot_api.authentication.BearerApiKeyAuthentication"
     name = "ApiKeyBearer"
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
         return {
             "type": "http",
             "scheme": "bearer",
