@@ -89,7 +89,9 @@ READ_ERRORS = (400, 401, 403, 404, 406, 429, 503)
 WRITE_ERRORS = (400, 401, 403, 406, 409, 413, 415, 422, 429, 503)
 
 
-def responses(ok: dict[int, Any], errors: tuple[int, ...] = READ_ERRORS) -> dict[int, Any]:
+def responses(
+    ok: dict[int, object], errors: tuple[int, ...] = READ_ERRORS
+) -> dict[int, object]:
     return {**ok, **{code: _ERRORS[code] for code in errors}}
 
 
