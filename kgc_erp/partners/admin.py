@@ -43,7 +43,7 @@ class OrderInline(_ReadOnlyHistoryInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(TenantScopedAdminMixin, ModelAdmin):
+class PartnerAdmin(TenantScopedAdminMixin[Partner], ModelAdmin):
     list_display = ("name", "phone", "email", "company", "payment_status", "tenant", "is_active")
     list_filter = ("payment_status", "is_business", "is_active", "tenant")
     search_fields = ("name", "email", "company")

@@ -13,14 +13,14 @@ from .services import mark_rental_late, return_rental, start_rental
 
 
 @admin.register(Machine)
-class MachineAdmin(TenantScopedAdminMixin, ModelAdmin):
+class MachineAdmin(TenantScopedAdminMixin[Machine], ModelAdmin):
     list_display = ("name", "type", "serial", "daily_rate", "tenant")
     list_filter = ("type", "tenant")
     search_fields = ("name", "serial", "type")
 
 
 @admin.register(Rental)
-class RentalAdmin(TenantScopedAdminMixin, ModelAdmin):
+class RentalAdmin(TenantScopedAdminMixin[Rental], ModelAdmin):
     list_display = (
         "number",
         "partner",

@@ -27,7 +27,7 @@ class ProductAdmin(ModelAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(TenantScopedAdminMixin, ModelAdmin):
+class StockLevelAdmin(TenantScopedAdminMixin[StockLevel], ModelAdmin):
     list_display = ("product", "location", "quantity", "tenant")
     list_filter = ("location", "tenant")
     search_fields = ("product__sku", "product__name", "location")
@@ -41,7 +41,7 @@ class OrderLineInline(TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(TenantScopedAdminMixin, ModelAdmin):
+class OrderAdmin(TenantScopedAdminMixin[Order], ModelAdmin):
     list_display = (
         "number",
         "partner",

@@ -34,7 +34,7 @@ class TimelineInline(TabularInline):
 
 
 @admin.register(Worklog)
-class WorklogAdmin(TenantScopedAdminMixin, ModelAdmin):
+class WorklogAdmin(TenantScopedAdminMixin[Worklog], ModelAdmin):
     list_display = (
         "number",
         "partner",
@@ -74,7 +74,7 @@ class WorklogAdmin(TenantScopedAdminMixin, ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(TenantScopedAdminMixin, ModelAdmin):
+class AppointmentAdmin(TenantScopedAdminMixin[Appointment], ModelAdmin):
     list_display = ("starts_at", "partner", "worklog", "tenant")
     list_filter = ("tenant",)
     search_fields = ("partner__name", "partner__phone")

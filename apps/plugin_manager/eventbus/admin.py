@@ -99,7 +99,7 @@ class DeliveryInline(TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class EventAdmin(TenantScopedAdminMixin[Event], ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "type", "tenant", "object_label", "occurred_at")
     list_filter = ("type", "tenant", "object_type")
     search_fields = ("=uuid", "=object_id", "type")
@@ -113,7 +113,7 @@ class EventAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class DeliveryAdmin(TenantScopedAdminMixin[Delivery], ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id",
         "event_type",
@@ -199,7 +199,7 @@ class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(InboundDelivery)
-class InboundDeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class InboundDeliveryAdmin(TenantScopedAdminMixin[InboundDelivery], ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id",
         "source",
@@ -257,7 +257,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
+class WebhookSubscriptionAdmin(TenantScopedAdminMixin[WebhookSubscription], ModelAdmin):
     form = WebhookSubscriptionForm
     list_display = ("name", "tenant", "target_url", "event_list", "is_active", "rotation_state")
     list_filter = ("is_active", "tenant")
@@ -304,7 +304,7 @@ class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
 
 
 @admin.register(ExternalRef)
-class ExternalRefAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class ExternalRefAdmin(TenantScopedAdminMixin[ExternalRef], ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "object_type",
         "object_id",

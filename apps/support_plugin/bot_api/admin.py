@@ -67,7 +67,7 @@ def render_issued(request: HttpRequest, admin_site: admin.AdminSite, issued: lis
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
+class ApiKeyAdmin(TenantScopedAdminMixin[ApiKey], ModelAdmin):
     list_display = (
         "name", "tenant", "display_prefix", "scope_list", "state", "expires_at",
         "last_used_at", "created_by",
@@ -175,7 +175,7 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
 
 
 @admin.register(ApiCallLog)
-class ApiCallLogAdmin(TenantScopedAdminMixin, ModelAdmin):
+class ApiCallLogAdmin(TenantScopedAdminMixin[ApiCallLog], ModelAdmin):
     list_display = (
         "created_at", "tenant", "key_prefix", "method", "endpoint", "object_type",
         "object_ref", "partner_id", "status_code", "error_code", "duration_ms",
