@@ -62,4 +62,4 @@ class TenantScopedAdminMixin(Generic[_ModelT]):
         tenant = tenant_of_user(request.user)
         if tenant is not None and hasattr(obj, "tenant_id") and not change:
             obj.tenant = tenant  # type: ignore[attr-defined]  # checked by hasattr just above
-        super().save_model(request, obj, form, change)  # type: ignore[misc]  # super(): see above
+        super().save_model(request, obj, form, change)  # type: ignore[misc]  # super(): as above
