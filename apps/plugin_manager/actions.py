@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from celery import Task, current_app
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -39,7 +39,8 @@ log = logging.getLogger("plugin_manager.actions")
 
 def find_action(plugin_id: str, name: str) -> PluginAction | AdminAction:
     plugin = get_plugin(plugin_id)
-    for action in (*plugin.actions, *plugin.admin_actions):
+    candidates: list[PluginAction | AdminAction] = [*plugin.actions, *plugin.admin_actions]
+    for action in candidates:
         if action.name == name:
             return action
     raise ValidationError({"action": [f"Ismeretlen művelet: {name}."]})
@@ -58,7 +59,7 @@ def start_action(
     tenant: Tenant | None,
     name: str,
     *,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     parameters: dict[str, object] | None = None,
 ) -> PluginActionRun:
     """Record a run and enqueue the plugin's task once the row is committed.

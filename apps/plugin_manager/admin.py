@@ -10,10 +10,10 @@ so they are validated and audited exactly like the `plugins` command's.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
 from django.http import (
     Http404,
     HttpRequest,
@@ -27,6 +27,7 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin
 
+from kgc_erp.tenants.admin_scoping import staff_user
 from kgc_erp.tenants.models import Tenant
 from kgc_erp.tenants.scoping import tenant_of_user, visible_tenants
 
@@ -36,6 +37,7 @@ from .audit_summary import audit_summary
 from .forms import PluginSettingsForm
 from .models import PluginActionRun, PluginState, PluginToggleAudit
 from .overview import ScopeView, build_overview, scope_key, tenant_for_scope
+from .plugins import PluginAppConfig
 from .registry import UnknownPlugin, get_plugin
 from .runtime import is_enabled
 from .services import audit, set_enabled, update_settings
@@ -62,16 +64,16 @@ class ManagePluginsPermissionMixin:
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_manage(request)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return can_manage(request)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -99,11 +101,13 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+    def _context(self, request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
         return {**self.admin_site.each_context(request), "title": title,
                 "opts": self.model._meta, **extra}
 
-    def _guard(self, request: HttpRequest, plugin_id: str, scope: str) -> tuple[Any, Tenant | None]:
+    def _guard(
+        self, request: HttpRequest, plugin_id: str, scope: str
+    ) -> tuple[PluginAppConfig, Tenant | None]:
         if not can_manage(request):
             raise PermissionDenied
         try:
@@ -132,7 +136,9 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
 
     # --- pages --------------------------------------------------------------------------
 
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
         if not can_manage(request):
             raise PermissionDenied
         restricted_to = tenant_of_user(request.user)
@@ -164,7 +170,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         if request.method == "POST" and form.is_valid():
             changes, clear = form.changes()
             try:
-                update_settings(plugin_id, tenant, changes, clear=clear, user=request.user)
+                update_settings(plugin_id, tenant, changes, clear=clear, user=staff_user(request))
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
@@ -187,7 +193,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         enabled, verb = SWITCH_TARGETS[target]
         if request.method == "POST":
             try:
-                now_enabled = set_enabled(plugin_id, tenant, enabled, user=request.user)
+                now_enabled = set_enabled(plugin_id, tenant, enabled, user=staff_user(request))
             except ValidationError as exc:
                 # The messages name the field ("A(z) „API kulcs” mező ...").
                 for errors in exc.message_dict.values():
@@ -214,7 +220,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         result = health.evaluate(plugin_id, tenant_id, force=True)
         if is_enabled(plugin_id, tenant_id):
             health.record(plugin_id, tenant_id, result)
-        audit(plugin_id, tenant, PluginToggleAudit.Action.TEST, user=request.user, details={
+        audit(plugin_id, tenant, PluginToggleAudit.Action.TEST, user=staff_user(request), details={
             "status": result.status, "latency_ms": result.latency_ms, "error": result.error,
         })
         label = HealthStatus(result.status).label
@@ -223,7 +229,8 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         if result.error:
             text += f" ({result.error})"
         level = {HealthStatus.HEALTHY: messages.SUCCESS, HealthStatus.DEGRADED: messages.WARNING,
-                 HealthStatus.UNKNOWN: messages.INFO}.get(result.status, messages.ERROR)
+                 HealthStatus.UNKNOWN: messages.INFO}.get(HealthStatus(result.status),
+                                                          messages.ERROR)
         messages.add_message(request, level, text)
         return HttpResponseRedirect(self._back(request, plugin_id, tenant))
 
@@ -236,7 +243,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
             raise Http404("Ismeretlen művelet.") from None
         if request.method == "POST":
             try:
-                run = start_action(plugin_id, tenant, name, user=request.user)
+                run = start_action(plugin_id, tenant, name, user=staff_user(request))
             except ValidationError as exc:
                 for errors in exc.message_dict.values():
                     for error in errors:

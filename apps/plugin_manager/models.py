@@ -54,7 +54,7 @@ class PluginState(models.Model):
         permissions = [("manage_plugins", "Bővítmények kezelése")]
 
     def __str__(self) -> str:
-        scope = self.tenant.name if self.tenant_id else "globális"
+        scope = self.tenant.name if self.tenant is not None else "globális"
         return f"{self.plugin_id} ({scope})"
 
 

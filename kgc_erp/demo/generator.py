@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
+from typing import TypeVar
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from kgc_erp.numbering.sequences import (
@@ -222,10 +224,14 @@ def _partner_rows(
         )
 
 
-def _bulk(model: type, rows: Iterator[object]) -> int:
+_ModelT = TypeVar("_ModelT", bound=Model)
+_NumberedT = TypeVar("_NumberedT", Rental, Worklog)
+
+
+def _bulk(model: type[_ModelT], rows: Iterator[_ModelT]) -> int:
     total = 0
     while chunk := list(islice(rows, BATCH)):
-        model.objects.bulk_create(chunk)  # type: ignore[attr-defined]
+        model._default_manager.bulk_create(chunk)  # `objects`: no custom managers here
         total += len(chunk)
     return total
 
@@ -309,7 +315,7 @@ def _rental_rows(
             )
 
 
-def _numbered(rows: Iterator[Rental], prefix: str, year: int) -> Iterator[Rental]:
+def _numbered(rows: Iterator[_NumberedT], prefix: str, year: int) -> Iterator[_NumberedT]:
     """Attach gap-free numbers to rows in chunks, straight from the sequence table."""
     while chunk := list(islice(rows, BATCH)):
         for row, number in zip(chunk, allocate_numbers(prefix, year, len(chunk)), strict=True):

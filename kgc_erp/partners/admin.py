@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -26,7 +24,7 @@ class _ReadOnlyHistoryInline(TabularInline):
     can_delete = False
     max_num = 0
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Partner | None = None) -> list[str]:
         return list(self.fields or ())
 
 
@@ -46,7 +44,7 @@ class OrderInline(_ReadOnlyHistoryInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(ExtensibleAdminMixin, TenantScopedAdminMixin, ModelAdmin):
+class PartnerAdmin(ExtensibleAdminMixin, TenantScopedAdminMixin[Partner], ModelAdmin):
     # Panels contributed by optional apps (e.g. where the partner is synced), above the form.
     change_form_outer_before_template = "admin/kgc/extension_panels.html"
     list_display = ("name", "phone", "email", "company", "payment_status", "tenant", "is_active")

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
@@ -14,14 +13,14 @@ from .services import mark_rental_late, return_rental, start_rental
 
 
 @admin.register(Machine)
-class MachineAdmin(TenantScopedAdminMixin, ModelAdmin):
+class MachineAdmin(TenantScopedAdminMixin[Machine], ModelAdmin):
     list_display = ("name", "type", "serial", "daily_rate", "tenant")
     list_filter = ("type", "tenant")
     search_fields = ("name", "serial", "type")
 
 
 @admin.register(Rental)
-class RentalAdmin(TenantScopedAdminMixin, ModelAdmin):
+class RentalAdmin(TenantScopedAdminMixin[Rental], ModelAdmin):
     list_display = (
         "number",
         "partner",
@@ -51,7 +50,9 @@ class RentalAdmin(TenantScopedAdminMixin, ModelAdmin):
         # A started rental's parties and dates are part of the contract.
         return (*system, "partner", "machine", "start_date")
 
-    def save_model(self, request: HttpRequest, obj: Rental, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Rental, form: ModelForm[Rental], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
@@ -26,7 +27,7 @@ class ProductAdmin(ModelAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(TenantScopedAdminMixin, ModelAdmin):
+class StockLevelAdmin(TenantScopedAdminMixin[StockLevel], ModelAdmin):
     list_display = ("product", "location", "quantity", "tenant")
     list_filter = ("location", "tenant")
     search_fields = ("product__sku", "product__name", "location")
@@ -40,7 +41,7 @@ class OrderLineInline(TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(TenantScopedAdminMixin, ModelAdmin):
+class OrderAdmin(TenantScopedAdminMixin[Order], ModelAdmin):
     list_display = (
         "number",
         "partner",
@@ -66,12 +67,16 @@ class OrderAdmin(TenantScopedAdminMixin, ModelAdmin):
     ) -> tuple[str, ...]:
         return ("number", "tenant", "status", "arrived_at", "delivered_at", "total_amount")
 
-    def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Order, form: ModelForm[Order], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:
             place_order(obj)
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: ModelForm[Order], formsets: Any, change: bool
+    ) -> None:
         super().save_related(request, form, formsets, change)
         recalculate_total(form.instance)

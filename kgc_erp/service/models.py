@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Unpack
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kgc_erp.partners.models import Partner
 from kgc_erp.tenants.models import Tenant
+
+if TYPE_CHECKING:
+    from .services import WorklogChanges
 
 
 class Worklog(models.Model):
@@ -69,7 +74,7 @@ class Worklog(models.Model):
     def can_pickup(self) -> bool:
         return self.status == self.Status.DONE
 
-    def change_status(self, new_status: str, **changes: object) -> Worklog:
+    def change_status(self, new_status: str, **changes: Unpack[WorklogChanges]) -> Worklog:
         from .services import change_worklog_status
 
         return change_worklog_status(self, new_status, **changes)

@@ -111,7 +111,7 @@ class TwentyClient:
         except TransportQueryError as exc:
             error = classify_graphql_errors(exc.errors or [{"message": str(exc)}])
         except TransportServerError as exc:
-            headers = self._transports[endpoint].response_headers or {}
+            headers: Mapping[str, str] = self._transports[endpoint].response_headers or {}
             error = classify_http_status(
                 exc.code or 500, parse_retry_after(headers.get("Retry-After"))
             )

@@ -144,20 +144,23 @@ def classify_graphql_errors(
     message = str(first.get("message") or "unknown GraphQL error")
     extensions = first.get("extensions") or {}
     code = str(extensions.get("code") or "")
-    known = {"code": code, "http_status": http_status, "errors": errors}
     if message.startswith("Limit reached"):
         wait = limit_wait_seconds(message) or DEFAULT_LIMIT_WAIT_SECONDS
-        return TwentyRateLimited(message, retry_after=wait, **known)
+        return TwentyRateLimited(message, retry_after=wait, code=code, http_status=http_status,
+                                 errors=errors)
+    kind: type[TwentyTransientError | TwentyPermanentError | TwentySchemaMissing]
     if code == "GRAPHQL_VALIDATION_FAILED" and _names_own_model(message):
-        return TwentySchemaMissing(message, **known)
-    if code in AUTH_CODES:
-        return TwentyUnauthorized(message, **known)
-    if code == "NOT_FOUND":
-        return TwentyNotFound(message, **known)
-    if code in INVALID_CODES:
-        return TwentyValidationError(message, **known)
-    # RETRYABLE_CODES and codes we do not know yet: a retry is cheaper than a lost change.
-    return TwentyServerError(message, **known)
+        kind = TwentySchemaMissing
+    elif code in AUTH_CODES:
+        kind = TwentyUnauthorized
+    elif code == "NOT_FOUND":
+        kind = TwentyNotFound
+    elif code in INVALID_CODES:
+        kind = TwentyValidationError
+    else:
+        # RETRYABLE_CODES and codes we do not know yet: a retry is cheaper than a lost change.
+        kind = TwentyServerError
+    return kind(message, code=code, http_status=http_status, errors=errors)
 
 
 def classify_http_status(status: int, retry_after: float | None = None) -> TwentyError:

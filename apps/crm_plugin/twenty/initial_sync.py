@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -67,7 +68,7 @@ def resumable_run() -> SyncRun | None:
 
 def _push(client: TwentyClient, phase: str, rows: Sequence[Model]) -> None:
     if phase == SyncRun.Phase.PEOPLE:
-        push_partners(client, rows)  # type: ignore[arg-type]
+        push_partners(client, cast("Sequence[Partner]", rows))  # the people phase reads partners
     else:
         push_records(client, RecordKind(phase), rows)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import phonenumbers
 
@@ -38,7 +37,7 @@ def partner_pk_from_kgc_id(value: str | None) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def money(amount: Decimal | int | None) -> dict[str, Any]:
+def money(amount: Decimal | int | None) -> dict[str, object]:
     micros = None if amount is None else int(Decimal(amount) * 1_000_000)
     return {"amountMicros": micros, "currencyCode": CURRENCY}
 
@@ -70,7 +69,7 @@ def person_name(partner: Partner) -> dict[str, str]:
     return {"firstName": first, "lastName": last}
 
 
-def person_phones(e164: str) -> dict[str, Any]:
+def person_phones(e164: str) -> dict[str, object]:
     if not e164:
         return {"primaryPhoneNumber": "", "primaryPhoneCountryCode": "",
                 "primaryPhoneCallingCode": ""}  # fmt: skip
@@ -107,7 +106,7 @@ def payment_status(partner: Partner, aggregates: Aggregates) -> str:
     return status
 
 
-def person_emails(email: str, *, shared: bool) -> dict[str, Any]:
+def person_emails(email: str, *, shared: bool) -> dict[str, object]:
     """Twenty's primaryEmail is unique (and an upsert key!); the ERP's e-mail is not.
 
     An address another partner also has goes into additionalEmails: as primaryEmail it
@@ -122,7 +121,7 @@ def person_emails(email: str, *, shared: bool) -> dict[str, Any]:
 
 def person_input(
     partner: Partner, aggregates: Aggregates, *, email_shared: bool = False
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """PersonCreateInput for `createPeople(upsert: true)`, keyed on kgcPartnerId."""
     return {
         "kgcPartnerId": kgc_partner_id(partner.pk),
@@ -147,12 +146,12 @@ def _datetime(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _person_link(partner_pk: int) -> dict[str, Any]:
+def _person_link(partner_pk: int) -> dict[str, object]:
     # Connect through our own unique key: no lookup of Twenty's person id needed.
     return {"connect": {"where": {"kgcPartnerId": kgc_partner_id(partner_pk)}}}
 
 
-def rental_record_input(rental: Rental) -> dict[str, Any]:
+def rental_record_input(rental: Rental) -> dict[str, object]:
     end = rental.returned_at.date() if rental.returned_at else rental.end_date
     return {
         "name": rental.number,
@@ -170,7 +169,7 @@ def rental_record_input(rental: Rental) -> dict[str, Any]:
 _DONE_WORKLOG = frozenset({Worklog.Status.DONE, Worklog.Status.HANDED_OVER})
 
 
-def service_record_input(worklog: Worklog) -> dict[str, Any]:
+def service_record_input(worklog: Worklog) -> dict[str, object]:
     return {
         "name": worklog.number,
         "kgcWorklogId": worklog.number,
@@ -183,7 +182,7 @@ def service_record_input(worklog: Worklog) -> dict[str, Any]:
     }
 
 
-def sales_record_input(order: Order, lines: list[dict[str, Any]]) -> dict[str, Any]:
+def sales_record_input(order: Order, lines: list[dict[str, object]]) -> dict[str, object]:
     """`lines`: [{"sku", "name", "quantity", "unitPrice"}] (see history.order_lines)."""
     return {
         "name": order.number,

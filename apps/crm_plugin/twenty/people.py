@@ -22,7 +22,7 @@ log = logging.getLogger("crm_plugin.twenty.people")
 
 PARTNER_OBJECT_TYPE = object_type_of(Partner)
 # Soft-deleted rows are hidden unless the filter mentions deletedAt (NOTES.md section 3).
-WITH_DELETED: dict[str, Any] = {
+WITH_DELETED: dict[str, object] = {
     "or": [{"deletedAt": {"is": "NULL"}}, {"deletedAt": {"is": "NOT_NULL"}}]
 }
 
@@ -61,7 +61,7 @@ def shared_emails(partners: Sequence[Partner]) -> set[str]:
 def find_person(
     client: TwentyClient, partner_pk: int, *, include_deleted: bool = False
 ) -> dict[str, Any] | None:
-    filter_: dict[str, Any] = {"kgcPartnerId": {"eq": kgc_partner_id(partner_pk)}}
+    filter_: dict[str, object] = {"kgcPartnerId": {"eq": kgc_partner_id(partner_pk)}}
     if include_deleted:
         filter_ = {"and": [filter_, WITH_DELETED]}
     page = client.find_people(filter_, first=1)

@@ -13,10 +13,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
@@ -42,11 +43,14 @@ from kgc_erp.tenants.scoping import tenant_of_user
 class ReadOnlyAdminMixin:
     """Rows written by the machinery: viewable and deletable, never hand-edited."""
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    model: type[Model]  # set on the ModelAdmin this is mixed into
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        model = self.model  # type: ignore[attr-defined]
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        model = self.model
+        # misc: super() is the ModelAdmin after this mixin in the MRO, unknown to mypy here.
         declared = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
         hidden = set(getattr(self, "exclude", None) or ())
         return declared + [
@@ -81,7 +85,7 @@ class DeliveryAttemptInline(TabularInline):
     fields = ("number", "started_at", "duration_ms", "outcome", "http_status", "error")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -93,12 +97,12 @@ class DeliveryInline(TabularInline):
     fields = ("subscriber", "status", "attempts", "next_attempt_at", "last_error")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
 @admin.register(Event)
-class EventAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class EventAdmin(TenantScopedAdminMixin[Event], ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "type", "tenant", "object_label", "occurred_at")
     list_filter = ("type", "tenant", "object_type")
     search_fields = ("=uuid", "=object_id", "type")
@@ -112,7 +116,7 @@ class EventAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class DeliveryAdmin(TenantScopedAdminMixin[Delivery], ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id",
         "event_type",
@@ -169,7 +173,7 @@ class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
             messages.SUCCESS,
         )
 
-    def get_urls(self) -> list[Any]:
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "dashboard/",
@@ -198,7 +202,7 @@ class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(InboundDelivery)
-class InboundDeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class InboundDeliveryAdmin(TenantScopedAdminMixin[InboundDelivery], ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id",
         "source",
@@ -256,7 +260,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
+class WebhookSubscriptionAdmin(TenantScopedAdminMixin[WebhookSubscription], ModelAdmin):
     form = WebhookSubscriptionForm
     list_display = ("name", "tenant", "target_url", "event_list", "is_active", "rotation_state")
     list_filter = ("is_active", "tenant")
@@ -273,7 +277,8 @@ class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
         return f"{until:%Y-%m-%d %H:%M}-ig" if until else "—"
 
     def save_model(
-        self, request: HttpRequest, obj: WebhookSubscription, form: Any, change: bool
+        self, request: HttpRequest, obj: WebhookSubscription, form: ModelForm[WebhookSubscription],
+        change: bool,
     ) -> None:
         secret = None if change else obj.set_new_secret()
         super().save_model(request, obj, form, change)
@@ -302,7 +307,7 @@ class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
 
 
 @admin.register(ExternalRef)
-class ExternalRefAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class ExternalRefAdmin(TenantScopedAdminMixin[ExternalRef], ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "object_type",
         "object_id",

@@ -71,10 +71,10 @@ def subscriber_rows(obj: Model, tenant_id: int) -> list[SubscriberRow]:
     enabled = runtime.subscribers_for_event(UPDATE_EVENT, tenant_id)
     subscribers = dict.fromkeys(plugin_id for plugin_id, _handler in enabled)
     latest: dict[str, Delivery] = {}
-    for delivery in Delivery.objects.filter(
+    for found in Delivery.objects.filter(
         object_type=object_type, object_id=object_id, subscriber__in=list(subscribers)
     ).order_by("-id")[:200]:
-        latest.setdefault(delivery.subscriber, delivery)
+        latest.setdefault(found.subscriber, found)
     rows = []
     for plugin_id in subscribers:
         delivery = latest.get(plugin_id)
@@ -82,7 +82,8 @@ def subscriber_rows(obj: Model, tenant_id: int) -> list[SubscriberRow]:
             rows.append(SubscriberRow(_plugin_name(plugin_id), "never", "Még nem szinkronizált",
                                       None, ""))
             continue
-        state, label = _DELIVERY_STATE.get(delivery.status, ("pending", delivery.status))
+        state, label = _DELIVERY_STATE.get(Delivery.Status(delivery.status),
+                                           ("pending", delivery.status))
         when = delivery.finished_at or delivery.created_at
         error = delivery.last_error if delivery.status != Delivery.Status.SUCCEEDED else ""
         rows.append(SubscriberRow(_plugin_name(plugin_id), state, label, when, error))
@@ -94,9 +95,9 @@ def link_rows(obj: Model, tenant_id: int) -> list[dict[str, object]]:
     refs = ExternalRef.objects.filter(
         tenant_id=tenant_id, object_type=object_type, object_id=object_id
     ).order_by("system")
-    rows = []
+    rows: list[dict[str, object]] = []
     for ref in refs:
-        state, label = _REF_STATE.get(ref.sync_status, ("pending", ref.sync_status))
+        state, label = _REF_STATE.get(SyncStatus(ref.sync_status), ("pending", ref.sync_status))
         rows.append({"system": ref.system, "external_id": ref.external_id, "state": state,
                      "label": label, "when": ref.last_synced_at, "error": ref.last_error})
     return rows

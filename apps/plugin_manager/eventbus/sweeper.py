@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils import timezone
@@ -30,6 +31,9 @@ from apps.plugin_manager.eventbus.dispatch import (
 from apps.plugin_manager.eventbus.inbox.processing import MAY_RUN_NOW as INBOUND_MAY_RUN_NOW
 from apps.plugin_manager.eventbus.models import Delivery, InboundDelivery
 from apps.plugin_manager.eventbus.outbox.delivery import MAY_RUN_NOW
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.sweeper")
 
@@ -90,7 +94,7 @@ PRUNE_BATCH = 5000
 
 def sweep_deliveries(now: datetime | None = None) -> int:
     now = now or timezone.now()
-    params = {
+    params: dict[str, _SQLType] = {
         "now": now,
         "due_by": now - conf.sweep_grace(),
         "batch": conf.sweep_batch(),
@@ -106,7 +110,7 @@ def sweep_deliveries(now: datetime | None = None) -> int:
 
 def sweep_inbound(now: datetime | None = None) -> int:
     now = now or timezone.now()
-    params = {
+    params: dict[str, _SQLType] = {
         "now": now,
         "due_by": now - conf.sweep_grace(),
         "batch": conf.sweep_batch(),

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.utils import timezone
@@ -35,6 +35,9 @@ from apps.plugin_manager.eventbus.dispatch import enqueue_inbound
 from apps.plugin_manager.eventbus.inbox.registry import get_source
 from apps.plugin_manager.eventbus.models import AttemptOutcome, InboundDelivery
 from apps.plugin_manager.eventbus.retry_policy import classify_failure
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.inbox")
 
@@ -86,13 +89,14 @@ class InboundOutcome(StrEnum):
 
 @cache
 def _handler(dotted_path: str) -> Callable[[InboundDelivery, dict[str, Any]], object]:
-    return import_string(dotted_path)  # type: ignore[no-any-return]
+    handler: Callable[[InboundDelivery, dict[str, Any]], object] = import_string(dotted_path)
+    return handler
 
 
 def _claim(inbound_id: int) -> uuid.UUID | None:
     now = timezone.now()
     token = uuid.uuid4()
-    params = {
+    params: dict[str, _SQLType] = {
         "id": inbound_id,
         "now": now,
         "due_by": now + timedelta(seconds=1),
@@ -116,7 +120,7 @@ def _finish(
     error: str = "",
     next_attempt_at: datetime | None = None,
 ) -> bool:
-    params = {
+    params: dict[str, _SQLType] = {
         "id": delivery.pk,
         "token": token,
         "status": status,

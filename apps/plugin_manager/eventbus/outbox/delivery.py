@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils import timezone
@@ -44,6 +45,9 @@ from apps.plugin_manager.eventbus.outbox.invoke import (
 )
 from apps.plugin_manager.eventbus.retry_policy import classify_failure, short_error
 from kgc_erp.tenants.models import Tenant
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.delivery")
 S = Delivery.Status
@@ -158,7 +162,7 @@ def claim(delivery_id: int, now: datetime | None = None) -> Claim | None:
     """Lease the delivery if it may run now; None if not (see the module docstring)."""
     now = now or timezone.now()
     token = uuid.uuid4()
-    params = {
+    params: dict[str, _SQLType] = {
         "id": delivery_id,
         "now": now,
         "due_by": now + DUE_SLACK,
@@ -208,7 +212,7 @@ def _finish(
     """Write the outcome (if the lease is still ours) and the attempt row (always); hand
     over to the next delivery of the same subscriber and object when this one is done."""
     finished = status in Delivery.FINISHED
-    params = {
+    params: dict[str, _SQLType] = {
         "id": c.delivery_id,
         "token": c.token,
         "status": status,
