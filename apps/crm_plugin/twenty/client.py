@@ -38,7 +38,7 @@ from .errors import (
     TwentyServerError,
     TwentyUnavailable,
     classify_graphql_errors,
-    classify_http_status,
+    error_for_http_status,
 )
 from .kinds import SPECS, RecordKind
 from .rate_limit import TokenBucket, bucket_for
@@ -112,7 +112,7 @@ class TwentyClient:
             error = classify_graphql_errors(exc.errors or [{"message": str(exc)}])
         except TransportServerError as exc:
             headers: Mapping[str, str] = self._transports[endpoint].response_headers or {}
-            error = classify_http_status(
+            error = error_for_http_status(
                 exc.code or 500, parse_retry_after(headers.get("Retry-After"))
             )
         except TransportConnectionFailed as exc:

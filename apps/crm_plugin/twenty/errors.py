@@ -163,7 +163,7 @@ def classify_graphql_errors(
     return kind(message, code=code, http_status=http_status, errors=errors)
 
 
-def classify_http_status(status: int, retry_after: float | None = None) -> TwentyError:
+def error_for_http_status(status: int, retry_after: float | None = None) -> TwentyError:
     """A non-GraphQL answer (a proxy's 429/5xx page, a 404 for a wrong base URL)."""
     message = f"HTTP {status}"
     if status == 429:
@@ -188,6 +188,6 @@ __all__ = (
     "TwentyUnavailable",
     "TwentyValidationError",
     "classify_graphql_errors",
-    "classify_http_status",
+    "error_for_http_status",
     "limit_wait_seconds",
 )

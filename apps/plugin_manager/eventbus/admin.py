@@ -21,7 +21,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
-from apps.plugin_manager.eventbus import conf, dashboard
+from apps.plugin_manager.eventbus import dashboard, tuning
 from apps.plugin_manager.eventbus.manual_retry import (
     retry_dead_for_subscriber,
     retry_deliveries,
@@ -293,7 +293,7 @@ class WebhookSubscriptionAdmin(TenantScopedAdminMixin[WebhookSubscription], Mode
     def rotate_secret(
         self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]
     ) -> None:
-        grace = conf.webhook_secret_grace()
+        grace = tuning.webhook_secret_grace()
         hours = grace.total_seconds() / 3600
         for subscription in queryset:
             secret = subscription.rotate_secret(grace)

@@ -30,7 +30,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.dispatch import enqueue_inbound
 from apps.plugin_manager.eventbus.inbox.registry import get_source
 from apps.plugin_manager.eventbus.models import AttemptOutcome, InboundDelivery
@@ -100,7 +100,7 @@ def _claim(inbound_id: int) -> uuid.UUID | None:
         "id": inbound_id,
         "now": now,
         "due_by": now + timedelta(seconds=1),
-        "lease_until": now + conf.lease(),
+        "lease_until": now + tuning.lease(),
         "token": token,
         "received": Status.RECEIVED,
     }
@@ -177,7 +177,7 @@ def process_inbound_delivery(inbound_id: int) -> InboundOutcome:
                        started_at=started_at, started=started, error=failure.error,
                        next_attempt_at=timezone.now() + timedelta(seconds=failure.delay))
         # Short waits become countdown tasks; long ones are left to the sweeper.
-        if kept and failure.delay <= conf.countdown_limit():
+        if kept and failure.delay <= tuning.countdown_limit():
             enqueue_inbound([delivery.pk], countdown=failure.delay)
         return InboundOutcome.RETRY
     _finish(delivery, token, status=Status.PROCESSED, outcome=AttemptOutcome.SUCCESS,

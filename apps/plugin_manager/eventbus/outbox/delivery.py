@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.utils import timezone
 
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.dispatch import enqueue_deliveries
 from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt, Event
 from apps.plugin_manager.eventbus.outbox.invoke import (
@@ -166,7 +166,7 @@ def claim(delivery_id: int, now: datetime | None = None) -> Claim | None:
         "id": delivery_id,
         "now": now,
         "due_by": now + DUE_SLACK,
-        "lease_until": now + conf.lease(),
+        "lease_until": now + tuning.lease(),
         "token": token,
         "pending": S.PENDING,
     }
@@ -250,7 +250,7 @@ def _finish(
 
 def _schedule(delivery_id: int, delay: float) -> None:
     # Short waits become countdown tasks; long ones are left to the sweeper.
-    if delay <= conf.countdown_limit():
+    if delay <= tuning.countdown_limit():
         enqueue_deliveries([delivery_id], countdown=max(0.0, delay))
 
 
@@ -270,7 +270,7 @@ def run_delivery(delivery_id: int) -> Outcome:
     try:
         http_status = invoke_subscriber(c.subscriber, c.event, number, c.delivery_id)
     except PostponeDelivery as exc:
-        delay = conf.circuit_open_delay()
+        delay = tuning.circuit_open_delay()
         _finish(
             c,
             status=S.PENDING,
