@@ -212,6 +212,15 @@ class TwentyClient:
                 return
             after = page.end_cursor
 
+    def upsert_companies(self, companies: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """createCompanies(upsert: true): matched on the id we derive from our partner id."""
+        _check_batch(companies)
+        data = self.execute("core", "upsert_companies", {"data": list(companies)})
+        return list(data["createCompanies"])
+
+    def destroy_company(self, company_id: str) -> dict[str, Any]:
+        return dict(self.execute("core", "destroy_company", {"id": company_id})["destroyCompany"])
+
     def delete_person(self, person_id: str) -> dict[str, Any]:
         """Soft delete (trash); a later upsert restores the row."""
         return self.execute("core", "delete_person", {"id": person_id})["deletePerson"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -16,7 +17,8 @@ from .aggregates import compute_aggregates
 from .client import TwentyClient
 from .config import SYSTEM
 from .kinds import SPECS
-from .mappers import kgc_partner_id, person_input
+from .errors import TwentyNotFound
+from .mappers import company_id, company_input, kgc_partner_id, person_input
 
 log = logging.getLogger("crm_plugin.twenty.people")
 
@@ -33,6 +35,9 @@ def push_partners(client: TwentyClient, partners: Sequence[Partner]) -> list[dic
         return []
     aggregates = compute_aggregates(p.pk for p in partners)
     shared = shared_emails(partners)
+    companies = [company_input(p) for p in partners if p.is_business]
+    if companies:  # before the people, whose companyId points at them
+        client.upsert_companies(companies)
     people = client.upsert_people([
         person_input(p, aggregates[p.pk], email_shared=p.email in shared) for p in partners
     ])  # fmt: skip
@@ -93,6 +98,10 @@ def destroy_partner(client: TwentyClient, partner_pk: int, tenant_id: int) -> bo
         owned = {"and": [{"personId": {"eq": person["id"]}}, WITH_DELETED]}
         client.destroy_records(spec.kind, owned)
     client.destroy_person(person["id"])
+    if person.get("companyId"):
+        # A sole trader's firm name is personal data too; the company is ours alone.
+        with contextlib.suppress(TwentyNotFound):
+            client.destroy_company(company_id(partner_pk))
     external_refs.mark_deleted(
         SYSTEM, tenant=tenant_id, object_type=PARTNER_OBJECT_TYPE, object_id=partner_pk
     )
