@@ -16,8 +16,8 @@ from kgc_erp.partners.models import Partner
 from .aggregates import compute_aggregates
 from .client import TwentyClient
 from .config import SYSTEM
-from .kinds import SPECS
 from .errors import TwentyNotFound
+from .kinds import SPECS
 from .mappers import company_id, company_input, kgc_partner_id, person_input
 
 log = logging.getLogger("crm_plugin.twenty.people")
