@@ -11,10 +11,13 @@ from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order
 from kgc_erp.service.models import Worklog
 from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
+from kgc_erp.tenants.scoping import tenant_of_user
 
+from .forms import CONFIRM_DUPLICATE_FIELD, PartnerAdminForm
 from .models import Partner
 from .phone import InvalidPhoneNumber, looks_like_phone, normalize_phone
 from .services import erase_partner
+from .tax_number import InvalidTaxNumber, normalize_tax_number
 
 
 class _ReadOnlyHistoryInline(TabularInline):
@@ -46,6 +49,7 @@ class OrderInline(_ReadOnlyHistoryInline):
 
 @admin.register(Partner)
 class PartnerAdmin(TenantScopedAdminMixin, ModelAdmin):
+    form = PartnerAdminForm
     list_display = ("name", "phone", "email", "company", "payment_status", "tenant", "is_active")
     list_filter = ("payment_status", "is_business", "is_active", "tenant")
     search_fields = ("name", "email", "company")
@@ -62,6 +66,40 @@ class PartnerAdmin(TenantScopedAdminMixin, ModelAdmin):
         ("Státusz", {"fields": ("payment_status", "marketing_consent", "is_active")}),
         ("Rendszer", {"fields": ("created_at", "updated_at")}),
     )
+
+    def get_fieldsets(
+        self, request: HttpRequest, obj: Partner | None = None
+    ) -> list[tuple[str | None, dict[str, Any]]]:
+        fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
+        if self._posted_tax_number_is_duplicate(request, obj):
+            for _name, options in fieldsets:
+                if "tax_number" in options["fields"]:
+                    options["fields"] = (*options["fields"], CONFIRM_DUPLICATE_FIELD)
+        return fieldsets
+
+    def _posted_tax_number_is_duplicate(self, request: HttpRequest, obj: Partner | None) -> bool:
+        """The submitted tax number already belongs to another partner of the tenant.
+
+        Decided before the form is built (the admin fixes the fields first), from the
+        same model method the validation uses.
+        """
+        if request.method != "POST" or not request.POST.get("tax_number"):
+            return False
+        try:
+            tax_number = normalize_tax_number(request.POST["tax_number"])
+        except InvalidTaxNumber:
+            return False
+        user_tenant = tenant_of_user(request.user)
+        tenant_id: Any = (
+            user_tenant.pk
+            if user_tenant is not None
+            else request.POST.get("tenant") or (obj.tenant_id if obj else None)
+        )
+        if not str(tenant_id or "").isdigit():
+            return False
+        probe = Partner(tenant_id=int(tenant_id), tax_number=tax_number)
+        probe.pk = obj.pk if obj else None
+        return probe.tax_number_duplicate() is not None
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Partner], search_term: str
