@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
 from kgc_erp.admin_transitions import transition_action
+from kgc_erp.hungarian.amounts import amount_column
 from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
 
 from .models import Order, OrderLine, Product, StockLevel
@@ -21,7 +22,7 @@ from .services import (
 
 @admin.register(Product)
 class ProductAdmin(ModelAdmin):
-    list_display = ("sku", "name", "price")
+    list_display = ("sku", "name", amount_column("price", "ár"))
     search_fields = ("sku", "name")
 
 
@@ -47,7 +48,7 @@ class OrderAdmin(TenantScopedAdminMixin, ModelAdmin):
         "order_date",
         "status",
         "estimated_arrival",
-        "total_amount",
+        amount_column("total_amount", "végösszeg"),
         "tenant",
     )
     list_filter = ("status", "tenant")
