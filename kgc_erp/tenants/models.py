@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kgc_erp.hungarian.collation import hungarian_order
+
 HEADQUARTERS_SLUG = "kgc-hq"
 
 
@@ -26,7 +28,8 @@ class Tenant(models.Model):
     class Meta:
         verbose_name = _("telephely")
         verbose_name_plural = _("telephelyek")
-        ordering = ("name",)
+        # Hungarian alphabetical order (Á with A, Cs after C), see kgc_erp/hungarian.
+        ordering = (hungarian_order("name").asc(),)
 
     def __str__(self) -> str:
         return self.name
