@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
+from kgc_erp.hungarian.collation import hungarian_order
 from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order
 from kgc_erp.service.models import Worklog
@@ -50,7 +51,9 @@ class OrderInline(_ReadOnlyHistoryInline):
 @admin.register(Partner)
 class PartnerAdmin(TenantScopedAdminMixin, ModelAdmin):
     form = PartnerAdminForm
-    list_display = ("name", "phone", "email", "company", "payment_status", "tenant", "is_active")
+    list_display = (
+        "partner_name", "phone", "email", "company", "payment_status", "tenant", "is_active"
+    )
     list_filter = ("payment_status", "is_business", "is_active", "tenant")
     search_fields = ("name", "email", "company")
     search_help_text = "Keresés név, telefonszám vagy e-mail szerint."
@@ -66,6 +69,11 @@ class PartnerAdmin(TenantScopedAdminMixin, ModelAdmin):
         ("Státusz", {"fields": ("payment_status", "marketing_consent", "is_active")}),
         ("Rendszer", {"fields": ("created_at", "updated_at")}),
     )
+
+    # Sorting by the column header keeps the Hungarian alphabetical order of the default.
+    @admin.display(description="név", ordering=hungarian_order("name"))
+    def partner_name(self, obj: Partner) -> str:
+        return obj.name
 
     def get_fieldsets(
         self, request: HttpRequest, obj: Partner | None = None
@@ -115,7 +123,7 @@ class PartnerAdmin(TenantScopedAdminMixin, ModelAdmin):
                 return queryset.filter(phone__contains=digits), False
         return super().get_search_results(request, queryset, term)
 
-    @admin.action(description="GDPR törlés (személyes adatok anonimizálása)")
+    @admin.action(description="Személyes adatok végleges törlése (GDPR-kérésre)")
     def erase_selected(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
         erased = 0
         for partner in queryset:

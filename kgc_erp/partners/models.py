@@ -59,7 +59,11 @@ class Partner(models.Model):
         choices=PaymentStatus.choices,
         default=PaymentStatus.GOOD,
     )
-    marketing_consent = models.BooleanField(_("marketing hozzájárulás"), default=False)
+    marketing_consent = models.BooleanField(
+        _("marketing hozzájárulás"),
+        default=False,
+        help_text=_("Csak akkor jelölje be, ha az ügyfél kérte vagy elfogadta a hírleveleket."),
+    )
     is_active = models.BooleanField(_("aktív"), default=True)
     created_at = models.DateTimeField(_("létrehozva"), auto_now_add=True)
     updated_at = models.DateTimeField(_("módosítva"), auto_now=True)

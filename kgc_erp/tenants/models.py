@@ -17,12 +17,29 @@ class Tenant(models.Model):
         FRANCHISE = "franchise", _("Franchise üzlet")
 
     name = models.CharField(_("név"), max_length=200)
-    slug = models.SlugField(_("azonosító"), max_length=80, unique=True)
+    slug = models.SlugField(
+        _("azonosító"),
+        max_length=80,
+        unique=True,
+        help_text=_(
+            "Rövid, ékezet és szóköz nélküli név, pl. gyor-belvaros. A kapcsolt rendszerek "
+            "ezzel ismerik fel a telephelyet, ezért később ne módosítsa."
+        ),
+    )
     kind = models.CharField(_("típus"), max_length=20, choices=Kind.choices, default=Kind.FRANCHISE)
     is_active = models.BooleanField(_("aktív"), default=True)
     # Which optional modules ("support", "crm", ...) the business has sold to this store.
     # The plugin manager decides what actually runs; this is the commercial entitlement.
-    modules_enabled = models.JSONField(_("engedélyezett modulok"), default=list, blank=True)
+    modules_enabled = models.JSONField(
+        _("engedélyezett modulok"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'A telephelynek megvásárolt kiegészítők, idézőjelben, szögletes zárójelek között, '
+            'pl. ["support", "crm"]. support: ügyfélszolgálat (Chatwoot), '
+            "crm: ügyfélkapcsolat-kezelés (Twenty)."
+        ),
+    )
     created_at = models.DateTimeField(_("létrehozva"), auto_now_add=True)
 
     class Meta:

@@ -35,6 +35,16 @@ def test_partner_admin_list_sorts_in_hungarian_order(admin_client: Client) -> No
     assert positions == sorted(positions)
 
 
+def test_sorting_by_the_name_column_keeps_hungarian_order(admin_client: Client) -> None:
+    for name in HUNGARIAN_ORDER:
+        PartnerFactory(name=f"{name} Oszlop")
+    url = reverse("admin:partners_partner_changelist")
+    for order, expected in (("1", HUNGARIAN_ORDER), ("-1", HUNGARIAN_ORDER[::-1])):
+        text = html.unescape(admin_client.get(url, {"o": order}).text)
+        positions = [text.index(f"{name} Oszlop") for name in expected]
+        assert positions == sorted(positions), order
+
+
 def test_tenants_and_machines_sort_in_hungarian_order() -> None:
     for index, name in enumerate(reversed(HUNGARIAN_ORDER)):
         TenantFactory(name=f"{name} bolt", slug=f"bolt-{index}")
