@@ -32,6 +32,7 @@ def test_count_after_a_number_is_singular(admin_client: Client) -> None:
     text = text_of(admin_client.get(reverse("admin:partners_partner_changelist")))
 
     assert "3 partner" in text
+    assert "0/3 kijelölve" in text  # the action bar's selection counter
     # A plural after a number is wrong ("Kiválasztott partnerek törlése" is right).
     assert not re.search(r"\d partnerek", text)
 
