@@ -41,6 +41,15 @@ ENGLISH_LEFTOVERS: tuple[str, ...] = (
     "Expires Datetime",
     "Last Run Datetime",
     "Total Run Count",
+    "Scheduler",
+    "Crontab translation",
+    "Task Name",
+    "Human readable",
+    # cron-descriptor's English descriptions of crontabs ("At 03:40 AM")
+    "At 0",
+    "At 1",
+    "At 2",
     # Hungarian words in English order or plural after a number
     "Törlés partner",
+    "perc-ként",
 )
