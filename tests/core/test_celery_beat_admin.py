@@ -36,6 +36,12 @@ def test_crontabs_are_described_in_hungarian(cron: Cron, expected: str) -> None:
 
 @pytest.mark.django_db
 def test_periodic_task_pages_use_hungarian_labels(admin_client: Client) -> None:
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    every_five = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
+    PeriodicTask.objects.create(name="Teszt ötpercenként", task="x.y", interval=every_five)
+    nightly = CrontabSchedule.objects.create(minute="40", hour="3", timezone="Europe/Budapest")
+    PeriodicTask.objects.create(name="Teszt éjjel", task="x.z", crontab=nightly)
     listing = html.unescape(
         admin_client.get(reverse("admin:django_celery_beat_periodictask_changelist")).text
     )
@@ -47,7 +53,7 @@ def test_periodic_task_pages_use_hungarian_labels(admin_client: Client) -> None:
     )
 
     assert "Ütemezés" in listing and "feladat neve szerint" in listing
-    assert "ismétlés: 5 perc" in listing  # the plugin health check's interval
+    assert "ismétlés: 5 perc" in listing
     assert "naponta 3:40-kor" in crontabs
     assert "Cron-ütemezés szövegesen" in add_form
     assert "naponta 3:40-kor" in add_form  # the form script's crontab descriptions
