@@ -74,6 +74,9 @@ class Stack:
         )
         return set(listing.stdout.split())
 
+    def all_running(self) -> bool:
+        return all(process.poll() is None for _, process in self.children)
+
     def stop(self) -> None:
         for name, process in reversed(self.children):
             if process.poll() is None:
@@ -101,6 +104,10 @@ DEMO_SANDBOX_TOKEN = "demo-sandbox-token"
 # Written by `manage.py ensure_demo_admin` (kgc_erp.demo) and, when the support plugin is
 # installed, `manage.py ensure_demo_api_key` (its bot API); both keep them across runs.
 DEMO_ADMIN_USERNAME = "admin"
+# After the web server answers, Celery's worker and beat print their start-up banners and
+# the sandboxes log the plugins' first sync for a few more seconds (about 130 lines); the
+# summary waits that long so that it is what stays on screen.
+STARTUP_SETTLE_SECONDS = 15.0
 DEMO_ADMIN_PASSWORD_FILE = VAR / "demo-admin-password"
 DEMO_API_KEY_FILE = VAR / "demo-api-key"
 
@@ -228,8 +235,11 @@ def run_product(stack: Stack, port: int) -> int:
     )
     stack.spawn("beat", [PYTHON, "-m", "celery", "-A", "kgc_erp", "beat", "-l", "info"])
     wait_for_port(port, timeout=30)
+    settled_at = time.monotonic() + STARTUP_SETTLE_SECONDS
+    while time.monotonic() < settled_at and stack.all_running():
+        time.sleep(0.5)
     print(running_banner(port), flush=True)
-    while all(process.poll() is None for _, process in stack.children):
+    while stack.all_running():
         time.sleep(1)
     return 1
 
