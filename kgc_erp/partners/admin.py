@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
+from kgc_erp.hungarian.amounts import amount_column
 from kgc_erp.hungarian.collation import hungarian_order
 from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order
@@ -35,17 +36,20 @@ class _ReadOnlyHistoryInline(TabularInline):
 
 class RentalInline(_ReadOnlyHistoryInline):
     model = Rental
-    fields = ("number", "machine", "start_date", "end_date", "status", "total_cost")
+    fields = ("number", "machine", "start_date", "end_date", "status", "total_cost_huf")
+    total_cost_huf = staticmethod(amount_column("total_cost", "végösszeg"))
 
 
 class WorklogInline(_ReadOnlyHistoryInline):
     model = Worklog
-    fields = ("number", "machine_type", "status", "quote_amount", "estimated_completion")
+    fields = ("number", "machine_type", "status", "quote_amount_huf", "estimated_completion")
+    quote_amount_huf = staticmethod(amount_column("quote_amount", "árajánlat"))
 
 
 class OrderInline(_ReadOnlyHistoryInline):
     model = Order
-    fields = ("number", "order_date", "status", "estimated_arrival", "total_amount")
+    fields = ("number", "order_date", "status", "estimated_arrival", "total_amount_huf")
+    total_amount_huf = staticmethod(amount_column("total_amount", "végösszeg"))
 
 
 @admin.register(Partner)

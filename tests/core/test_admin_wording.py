@@ -88,6 +88,16 @@ def test_amounts_are_grouped_with_non_breaking_spaces() -> None:
     assert format_huf(None) == "–"
 
 
+def test_partner_history_shows_amounts_in_forints(admin_client: Client) -> None:
+    order = place_order(quantity=1)
+
+    page = html.unescape(admin_client.get(
+        reverse("admin:partners_partner_change", args=[order.partner_id])
+    ).text)
+
+    assert f"2{NBSP}490{NBSP}Ft" in page
+
+
 def test_amount_columns_in_the_lists(admin_client: Client) -> None:
     ProductFactory(name="Drága Dobozos Gép", price=Decimal("18000"))
     place_order(quantity=1)
