@@ -102,12 +102,12 @@ class PartnerAdmin(TenantScopedAdminMixin, ModelAdmin):
         except InvalidTaxNumber:
             return False
         user_tenant = tenant_of_user(request.user)
-        tenant_id: Any = (
+        tenant_id = str(
             user_tenant.pk
             if user_tenant is not None
-            else request.POST.get("tenant") or (obj.tenant_id if obj else None)
+            else request.POST.get("tenant") or (obj.tenant_id if obj else "")
         )
-        if not str(tenant_id or "").isdigit():
+        if not tenant_id.isdigit():
             return False
         probe = Partner(tenant_id=int(tenant_id), tax_number=tax_number)
         probe.pk = obj.pk if obj else None

@@ -29,8 +29,8 @@ class PartnerAdminForm(forms.ModelForm):
             "payment_status", "marketing_consent", "is_active",
         )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
         # Read by Partner.clean(), which runs after this (ModelForm._post_clean).
         self.instance.allow_duplicate_tax_number = bool(cleaned.get(CONFIRM_DUPLICATE_FIELD))
         return cleaned
