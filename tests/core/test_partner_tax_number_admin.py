@@ -105,3 +105,28 @@ def test_editing_a_confirmed_duplicate_does_not_ask_again() -> None:
     reloaded = Partner.objects.get(pk=second.pk)
     reloaded.name = "Bau-Tech Második Telephely"
     reloaded.full_clean()  # unchanged tax number: no second confirmation needed
+
+
+def test_franchise_clerk_gets_the_same_check_in_their_store(client: Client) -> None:
+    from django.contrib.auth.models import Permission, User
+
+    from kgc_erp.tenants.models import StaffMembership
+
+    store = TenantFactory(slug="pecs", name="Pécs")
+    PartnerFactory(tenant=store, name="Pécsi Bau Kft.", tax_number="12892312-2-13")
+    clerk = User.objects.create_user("pecsi", password="x", is_staff=True)
+    clerk.user_permissions.set(
+        Permission.objects.filter(codename__in=("add_partner", "change_partner", "view_partner"))
+    )
+    StaffMembership.objects.create(user=clerk, tenant=store)
+    client.force_login(clerk)
+
+    refused = add_partner(client, tenant=store.pk, tax_number="12892312213")
+    assert refused.status_code == 200
+    assert CONFIRM_LABEL in html.unescape(refused.text)
+
+    confirmed = add_partner(
+        client, tenant=store.pk, tax_number="12892312213", **{CONFIRM_DUPLICATE_FIELD: "on"}
+    )
+    assert confirmed.status_code == 302
+    assert Partner.objects.filter(tenant=store, tax_number="12892312-2-13").count() == 2
