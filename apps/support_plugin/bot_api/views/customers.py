@@ -75,7 +75,8 @@ class CustomerByPhoneView(BotApiView):
         summary="Ügyfél keresése telefonszám alapján",
         description=(
             "Bármely szokásos írásmódot elfogad (`+36 30 123 4567`, `06301234567`, "
-            "`+36301234567`). Ismeretlen szám: 404; nem értelmezhető szám: 400."
+            "`+36301234567`). Ismeretlen szám: 404; nem értelmezhető vagy betűt tartalmazó "
+            "szám: 400."
         ),
         parameters=[
             OpenApiParameter("phone", str, OpenApiParameter.PATH, description="Telefonszám."),
