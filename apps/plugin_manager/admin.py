@@ -32,7 +32,7 @@ from kgc_erp.tenants.scoping import tenant_of_user, visible_tenants
 from . import health
 from .actions import find_action, start_action
 from .forms import PluginSettingsForm
-from .models import PluginActionRun, PluginState, PluginToggleAudit
+from .models import HealthCheckRecord, PluginActionRun, PluginState, PluginToggleAudit
 from .overview import ScopeView, build_overview, scope_key, tenant_for_scope
 from .registry import UnknownPlugin, get_plugin
 from .runtime import is_enabled
@@ -273,3 +273,13 @@ class PluginActionRunAdmin(ManagePluginsPermissionMixin, ModelAdmin):
     list_display = ("created_at", "plugin_id", "tenant", "action", "status",
                     "progress_current", "progress_total", "finished_at")
     list_filter = ("status", "plugin_id", "action")
+
+
+@admin.register(HealthCheckRecord)
+class HealthCheckRecordAdmin(ManagePluginsPermissionMixin, ModelAdmin):
+    """The health history; the integrations dashboard links here, filtered."""
+
+    list_display = ("checked_at", "plugin_id", "tenant", "status", "latency_ms", "error")
+    list_filter = ("status", "plugin_id", "tenant")
+    list_select_related = ("tenant",)
+    date_hierarchy = "checked_at"
