@@ -265,6 +265,8 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     # Header label on every admin page while an enabled plugin's health check says DOWN.
     "ENVIRONMENT": "apps.plugin_manager.banner.environment_badge",
+    # Pages installed apps contribute (the integrations dashboard), then the app list.
+    "SIDEBAR": {"navigation": "kgc_erp.admin_navigation.sidebar"},
 }
 
 # --- Support bot API --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
 from apps.plugin_manager.eventbus import conf, dashboard
+from apps.plugin_manager.eventbus.integrations.views import integrations_dashboard
 from apps.plugin_manager.eventbus.manual_retry import (
     retry_dead_for_subscriber,
     retry_deliveries,
@@ -202,9 +203,17 @@ class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
                 "dashboard/",
                 self.admin_site.admin_view(self.dashboard_view),
                 name="eventbus_delivery_dashboard",
-            )
+            ),
+            path(
+                "integrations/",
+                self.admin_site.admin_view(self.integrations_view),
+                name="eventbus_integrations_dashboard",
+            ),
         ]
         return own + super().get_urls()
+
+    def integrations_view(self, request: HttpRequest) -> HttpResponse:
+        return integrations_dashboard(self, request)
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         deliveries = self.get_queryset(request)
