@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from devstack.chromium import chromium_path, missing_message
 
-from .admin_pages import login
+from .admin_pages import log_in_by_cookie
 from .chromium import DEFAULT_TIMEOUT_MS, ConsoleLog, launch
 
 
@@ -95,5 +95,6 @@ def page(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> Ite
 @pytest.fixture
 def admin_page(page: Page, base_url: str, admin_user: AbstractBaseUser) -> Page:
     """The page, logged in as a superuser and on the admin index."""
-    login(page, base_url, admin_user.get_username())
+    log_in_by_cookie(page, base_url, admin_user)
+    page.goto(f"{base_url}/admin/")
     return page
