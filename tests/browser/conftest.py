@@ -58,6 +58,9 @@ def browser() -> Iterator[Browser]:
         browser = launch(playwright, str(executable))
         yield browser
         browser.close()
+        # The connections opened in here are this context's own: close them, or the test
+        # database cannot be dropped at the end of the session ("being accessed").
+        connections.close_all()
 
 
 @pytest.fixture
