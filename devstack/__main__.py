@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from .chromium import ensure_chromium
 from .postgres import (
     embedded_postgres_running,
     start_embedded_postgres,
@@ -94,6 +95,8 @@ class Stack:
 def run_tests(stack: Stack, pytest_args: list[str]) -> int:
     stack.provide_database("kgc")
     stack.provide_redis()
+    # The browser tests (tests/browser) drive Debian's chromium; without it they fail.
+    ensure_chromium()
     return subprocess.run(
         [PYTHON, "-m", "pytest", *pytest_args], cwd=REPO, env=stack.env
     ).returncode

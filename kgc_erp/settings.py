@@ -276,12 +276,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+# The admin's tab icon, inline: without one every page asks for /favicon.ico and gets a 404
+# (a console error the browser tests fail on). A data URI needs no static file.
+_FAVICON_SVG = (
+    "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'>"
+    "<rect width='32' height='32' rx='6' fill='%23c2410c'/>"
+    "<text x='16' y='22' font-size='14' font-family='sans-serif' font-weight='700' "
+    "fill='white' text-anchor='middle'>KGC</text></svg>"
+)
+
 UNFOLD = {
     "SITE_TITLE": "KGC ERP",
     "SITE_HEADER": "KGC ERP",
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": f"data:image/svg+xml,{_FAVICON_SVG}"}
+    ],
     "SHOW_HISTORY": True,
     # Header label on every admin page while an enabled plugin's health check says DOWN.
     "ENVIRONMENT": "apps.plugin_manager.banner.environment_badge",
+    # Pages installed apps contribute (the integrations dashboard), then the app list.
+    "SIDEBAR": {"navigation": "kgc_erp.admin_navigation.sidebar"},
 }
 
 # --- Support bot API --------------------------------------------------------------------
