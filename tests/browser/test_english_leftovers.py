@@ -19,7 +19,7 @@ from playwright.sync_api import Browser
 
 from .admin_pages import log_in_by_cookie
 from .chromium import DEFAULT_TIMEOUT_MS, ConsoleLog
-from .english_leftovers import LEFTOVERS, STILL_ENGLISH
+from .english_leftovers import LEFTOVERS
 
 PAGES = ("/admin/login/", "/admin/", "/admin/partners/partner/", "/admin/partners/partner/add/")
 CHECK_USER = "leftover-check"
@@ -57,15 +57,7 @@ def pages_html(
             user.delete()
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param(text, marks=pytest.mark.xfail(strict=False, reason="still English"))
-        if text in STILL_ENGLISH
-        else text
-        for text in LEFTOVERS
-    ],
-)
+@pytest.mark.parametrize("text", LEFTOVERS)
 def test_no_english_leftover(pages_html: dict[str, str], text: str) -> None:
     found = [path for path, html in pages_html.items() if text in html]
     assert not found, f"{text!r} is still English on {found}"

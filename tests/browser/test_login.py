@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from playwright.sync_api import Page, expect
 
@@ -22,9 +21,7 @@ def test_login_through_the_admin_redirect(
     assert_no_english(page)
 
 
-# Verified on this branch: without a `next` parameter the login lands on Django's default
-# /accounts/profile/, a 404. Another branch makes it land on the admin index.
-@pytest.mark.xfail(strict=False, reason="the direct login redirects to /accounts/profile/")
+# Without LOGIN_REDIRECT_URL the direct login used to land on /accounts/profile/, a 404.
 def test_login_directly_at_the_login_page(
     page: Page, base_url: str, admin_user: AbstractBaseUser
 ) -> None:
