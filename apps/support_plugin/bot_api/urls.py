@@ -17,6 +17,7 @@ from .views.appointments import AppointmentCreateView
 from .views.customers import CustomerByPhoneView, CustomerDuplicatesView
 from .views.inventory import InventoryCheckView
 from .views.orders import OrderArrivalView, OrderStatusView
+from .views.privacy import CustomerEraseView, PrivacyRequestStatusView
 from .views.rentals import RentalStatusView
 from .views.worklogs import WorklogStatusView
 
@@ -53,6 +54,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
          name="customer-by-phone"),
     path("v1/customers/duplicates", CustomerDuplicatesView.as_view(),
          name="customer-duplicates"),
+    path("v1/customers/<int:customer_id>", CustomerEraseView.as_view(),
+         name="customer-erase"),
+    path("v1/privacy-requests/<int:request_id>", PrivacyRequestStatusView.as_view(),
+         name="privacy-request-status"),
     path("v1/rentals/<str:number>/status", RentalStatusView.as_view(), name="rental-status"),
     path("v1/service/worklogs/<str:number>/status", WorklogStatusView.as_view(),
          name="worklog-status"),
