@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from apps.plugin_manager.eventbus.external_refs import find_ref
 from apps.plugin_manager.privacy.handlers import PrivacySubject, Receipt, VerificationFailed
 
 from .client import TwentyClient
-from .config import TwentyConfig
+from .config import SYSTEM, TwentyConfig
 from .gdpr_export import export_partner
 from .mappers import kgc_partner_id
 from .models import CrmConflict
-from .people import destroy_partner, find_person
+from .people import PARTNER_OBJECT_TYPE, destroy_partner, find_person
 
 
 def _client(subject: PrivacySubject) -> TwentyClient:
@@ -35,6 +36,10 @@ class TwentyPrivacyHandler:
         if subject.partner_id is None:
             return Receipt("nothing_held", "no partner id")
         ours = kgc_partner_id(subject.partner_id)
+        # A link (even one marked deleted) means Twenty held the person: the partner.deleted
+        # delivery of the same erasure may have destroyed it first.
+        ref = find_ref(SYSTEM, tenant=subject.tenant, object_type=PARTNER_OBJECT_TYPE,
+                       object_id=str(subject.partner_id))
         with _client(subject) as client:
             destroyed = destroy_partner(client, subject.partner_id, subject.tenant.pk)
             if find_person(client, subject.partner_id, include_deleted=True) is not None:
@@ -43,7 +48,7 @@ class TwentyPrivacyHandler:
         CrmConflict.objects.filter(kgc_partner_id=ours).delete()
         CrmConflict.objects.filter(partner_id=subject.partner_id).delete()
         lookup = f"people(filter: kgcPartnerId = {ours}, with deleted) -> none"
-        if not destroyed:
+        if not destroyed and (ref is None or not ref.external_id):
             return Receipt("nothing_held", lookup)
         return Receipt("deleted", f"destroyPerson + history records; {lookup}",
                        external_id=ours)
