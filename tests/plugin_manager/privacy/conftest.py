@@ -14,20 +14,10 @@ from apps.plugin_manager.services import update_settings
 from apps.support_plugin.chatwoot.accounts import connect_tenant
 from kgc_erp.tenants.models import Tenant
 from sandboxes.chatwoot import SandboxHandle as ChatwootHandle
-from tests.crm_plugin.twenty.conftest import (  # noqa: F401 - fixtures used here
-    _fresh_buckets,
-    enable_crm,
-    twenty,
-    twenty_server,
-    workspace,
-)
+from tests.crm_plugin.twenty import conftest as twenty_fixtures
 from tests.factories import TenantFactory
 from tests.infrastructure.processes import WorkerSupervisor
-from tests.support_plugin.chatwoot.conftest import (  # noqa: F401 - fixtures used here
-    _quiesce,
-    chatwoot,
-    chatwoot_server,
-)
+from tests.support_plugin.chatwoot import conftest as chatwoot_fixtures
 from tests.support_plugin.chatwoot.helpers import (
     ACCOUNT_ID,
     API_TOKEN,
@@ -35,6 +25,15 @@ from tests.support_plugin.chatwoot.helpers import (
     account_api,
     create_api_inbox,
 )
+
+# The sandboxes' own fixtures, shared with their test packages (session-scoped servers).
+chatwoot_server = chatwoot_fixtures.chatwoot_server
+chatwoot = chatwoot_fixtures.chatwoot
+twenty_server = twenty_fixtures.twenty_server
+twenty = twenty_fixtures.twenty
+workspace = twenty_fixtures.workspace
+enable_crm = twenty_fixtures.enable_crm
+_fresh_buckets = twenty_fixtures._fresh_buckets
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +45,7 @@ def _eventbus(fast_eventbus: dict[str, float]) -> None:
 def worker(celery_worker: WorkerSupervisor, transactional_db: None) -> Iterator[WorkerSupervisor]:
     cache.clear()
     yield celery_worker
-    _quiesce()
+    chatwoot_fixtures._quiesce()
 
 
 @pytest.fixture
