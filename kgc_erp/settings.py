@@ -42,6 +42,7 @@ PLUGIN_APPS = env.list(
     default=[
         "apps.plugin_manager",
         "apps.plugin_manager.eventbus",
+        "apps.plugin_manager.privacy",
         "apps.support_plugin",
         "apps.support_plugin.bot_api",
         "apps.crm_plugin",
@@ -303,3 +304,10 @@ UNFOLD = {
 BOT_API_RATE_LIMIT_PER_MINUTE = env.int("BOT_API_RATE_LIMIT_PER_MINUTE", default=120)
 # How long API call audit rows and idempotency records are kept.
 BOT_API_AUDIT_RETENTION_DAYS = env.int("BOT_API_AUDIT_RETENTION_DAYS", default=365)
+
+# --- Privacy requests (apps.plugin_manager.privacy; defaults explained in docs/privacy.md) ---
+# Key of the erasure tombstones' HMAC; empty: derived from SECRET_KEY.
+PRIVACY_TOMBSTONE_KEY = env.str("PRIVACY_TOMBSTONE_KEY", default="")
+PRIVACY_INBOX_BODY_RETENTION_DAYS = env.int("PRIVACY_INBOX_BODY_RETENTION_DAYS", default=30)
+PRIVACY_DELIVERY_ERROR_RETENTION_DAYS = env.int("PRIVACY_DELIVERY_ERROR_RETENTION_DAYS",
+                                                default=90)

@@ -16,6 +16,7 @@ from kgc_erp.service.models import Worklog
 from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
 from kgc_erp.tenants.scoping import tenant_of_user
 
+from . import contact_guards
 from .forms import CONFIRM_DUPLICATE_FIELD, PartnerAdminForm
 from .models import Partner
 from .phone import InvalidPhoneNumber, looks_like_phone, normalize_phone
@@ -86,11 +87,39 @@ class PartnerAdmin(ExtensibleAdminMixin, TenantScopedAdminMixin[Partner], ModelA
         self, request: HttpRequest, obj: Partner | None = None
     ) -> list[tuple[str | None, dict[str, Any]]]:
         fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
+        if self._contact_guard_refuses(request, obj):
+            for _name, options in fieldsets:
+                if "email" in options["fields"]:
+                    options["fields"] = (*options["fields"], contact_guards.CONFIRM_FIELD)
         if self._posted_tax_number_is_duplicate(request, obj):
             for _name, options in fieldsets:
                 if "tax_number" in options["fields"]:
                     options["fields"] = (*options["fields"], CONFIRM_DUPLICATE_FIELD)
         return fieldsets
+
+    def save_model(self, request: HttpRequest, obj: Partner, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        release = getattr(form, "contact_guard_release", None)
+        if release is not None:
+            # The clerk confirmed recording an erased person again: recorded by the guard.
+            tenant_id, phone, email = release
+            contact_guards.release_all(tenant_id, phone, email, user=request.user)
+
+    def _contact_guard_refuses(self, request: HttpRequest, obj: Partner | None) -> bool:
+        """A registered guard refuses the posted phone / e-mail: show the confirmation."""
+        if request.method != "POST":
+            return False
+        user_tenant = tenant_of_user(request.user)
+        tenant_id = str(
+            user_tenant.pk
+            if user_tenant is not None
+            else request.POST.get("tenant") or (obj.tenant_id if obj else "")
+        )
+        if not tenant_id.isdigit():
+            return False
+        phone = request.POST.get("phone", "")
+        email = request.POST.get("email", "")
+        return bool(contact_guards.refusals(int(tenant_id), phone, email))
 
     def _posted_tax_number_is_duplicate(self, request: HttpRequest, obj: Partner | None) -> bool:
         """The submitted tax number already belongs to another partner of the tenant.
