@@ -9,12 +9,12 @@ reads `Partner.tax_number` here). Money is HUF `amountMicros` (amount x 1,000,00
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import phonenumbers
 
+from apps.crm_plugin.aggregates import Aggregates, payment_status
 from kgc_erp.partners.models import Partner
 from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order
@@ -84,27 +84,6 @@ def person_phones(e164: str) -> dict[str, Any]:
         "primaryPhoneCountryCode": phonenumbers.region_code_for_number(parsed) or "",
         "primaryPhoneCallingCode": f"+{parsed.country_code}",
     }
-
-
-@dataclass(frozen=True)
-class Aggregates:
-    """A partner's history totals, always recomputed from the ERP (see aggregates.py)."""
-
-    total_rentals: int = 0
-    total_revenue: Decimal = Decimal(0)
-    last_rental_date: dt.date | None = None
-    last_service_date: dt.date | None = None
-    has_late_rental: bool = False
-
-
-def payment_status(partner: Partner, aggregates: Aggregates) -> str:
-    """BLOCKED wins; an open late rental makes the partner LATE (rental.late)."""
-    status = str(partner.payment_status).upper()
-    if status == "BLOCKED":
-        return status
-    if aggregates.has_late_rental:
-        return "LATE"
-    return status
 
 
 def person_emails(email: str, *, shared: bool) -> dict[str, Any]:
