@@ -10,7 +10,16 @@ from apps.crm_plugin.krayin.initial_sync import SyncInterrupted, run_sync, start
 from apps.crm_plugin.krayin.mappers import SUMMARY_TITLE
 from apps.crm_plugin.models import SyncRun
 from apps.crm_plugin.tasks import nightly_reconcile
+from apps.crm_plugin.twenty.mappers import kgc_partner_id
+from apps.plugin_manager import services
 from kgc_erp.rentals.services import return_rental
+from tests.crm_plugin.twenty.conftest import (  # noqa: F401 - the Twenty sandbox fixtures
+    twenty,
+    twenty_server,
+    workspace,
+)
+from tests.crm_plugin.twenty.helpers import API_KEY
+from tests.crm_plugin.twenty.helpers import rows as twenty_rows
 from tests.factories import PartnerFactory, TenantFactory, headquarters, start_rental
 
 from .helpers import activities_of, api, client_for, person_of, persons
@@ -83,3 +92,21 @@ def test_nightly_task_reconciles_a_tenant_that_enabled_the_crm_alone(
     assert restored is not None
     assert _notes(krayin, restored["id"]).count(SUMMARY_TITLE) == 1
     assert len(persons(krayin)) == 3
+
+
+def test_nightly_task_reconciles_twenty_for_a_tenant_that_enabled_it_alone(
+    workspace, settings  # noqa: F811
+) -> None:
+    settings.CRM_SYNC_ON_ENABLE = False
+    # One Twenty workspace for the company: its connection is global, the switch is not.
+    services.update_settings("crm", None, {"crm_api_url": workspace.url, "crm_api_key": API_KEY,
+                                           "crm_rate_limit_per_minute": 100_000})
+    store = TenantFactory(name="Pécsi bolt", slug="pecs")
+    services.set_enabled("crm", store, True)
+    mine, other = PartnerFactory(tenant=store), PartnerFactory()
+    nightly_reconcile()
+    people = {p.get("kgcPartnerId") for p in twenty_rows(workspace, "person")}
+    assert kgc_partner_id(mine.pk) in people
+    assert kgc_partner_id(other.pk) not in people  # headquarters has the CRM off
+    run = SyncRun.objects.get(kind=SyncRun.Kind.RECONCILE)
+    assert (run.backend, run.status) == ("twenty", "succeeded")
