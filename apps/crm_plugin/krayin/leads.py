@@ -9,6 +9,7 @@ system `krayin.lead` on the conversation; a retry looks for the `[CW-<id>]` titl
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from apps.plugin_manager.eventbus import external_refs
 from . import mappers
 from .client import JsonObject, KrayinClient
 from .config import LEAD_SYSTEM
-from .errors import KrayinServerError
+from .errors import KrayinNotFound, KrayinServerError, KrayinValidationError
 
 PURCHASE_LABELS = frozenset({"ertekesites", "értékesítés", "vasarlas", "vásárlás", "sales",
                              "ajanlatkeres"})  # fmt: skip
@@ -34,7 +35,8 @@ def is_purchase(labels: Iterable[object]) -> bool:
 
 @dataclass(frozen=True)
 class LeadSetup:
-    """Ids a lead needs, read from the instance's settings once per process."""
+    """Ids a lead needs, read from the instance's settings (remembered per process for
+    `SETUP_TTL_SECONDS`, and read again when a create fails)."""
 
     user_id: int
     new_stage_id: int
@@ -43,7 +45,9 @@ class LeadSetup:
     type_id: int
 
 
-_setups: dict[str, LeadSetup] = {}
+# Re-read now and then: an admin may add a pipeline or rename stages in Krayin.
+SETUP_TTL_SECONDS = 600.0
+_setups: dict[str, tuple[LeadSetup, float]] = {}
 _setups_lock = threading.Lock()
 
 
@@ -57,8 +61,9 @@ def _stage_ids(pipeline: JsonObject, code: str) -> list[int]:
 def lead_setup(client: KrayinClient) -> LeadSetup:
     key = client.config.account_key
     with _setups_lock:
-        if key in _setups:
-            return _setups[key]
+        remembered = _setups.get(key)
+        if remembered is not None and time.monotonic() - remembered[1] < SETUP_TTL_SECONDS:
+            return remembered[0]
     pipelines = client.pipelines()
     first = pipelines[0] if pipelines else None
     default = next((p for p in pipelines if p.get("is_default")), first)
@@ -81,13 +86,31 @@ def lead_setup(client: KrayinClient) -> LeadSetup:
         type_id=int(str(min(types, key=lambda t: int(str(t["id"])))["id"])),
     )  # fmt: skip
     with _setups_lock:
-        _setups[key] = setup
+        _setups[key] = (setup, time.monotonic())
     return setup
 
 
-def forget_setups() -> None:
+def forget_setups(account_key: str | None = None) -> None:
+    """Drop the remembered ids (of one Krayin user, or all)."""
     with _setups_lock:
-        _setups.clear()
+        if account_key is None:
+            _setups.clear()
+        else:
+            _setups.pop(account_key, None)
+
+
+def _find(client: KrayinClient, person_id: int, key: str) -> JsonObject | None:
+    return next((lead for lead in client.leads_of_person(person_id)
+                 if mappers.title_key(lead.get("title")) == key), None)  # fmt: skip
+
+
+def _create(client: KrayinClient, setup: LeadSetup, title: str, conversation_id: str,
+            person_id: int) -> JsonObject:
+    return client.create_lead(mappers.lead_payload(
+        title=title, description=f"Chatwoot beszélgetés #{conversation_id}",
+        person_id=person_id, user_id=setup.user_id, stage_id=setup.new_stage_id,
+        source_id=setup.source_id, type_id=setup.type_id,
+    ))  # fmt: skip
 
 
 def ensure_lead(client: KrayinClient, *, tenant_id: int, conversation_id: str, person_id: int,
@@ -98,18 +121,20 @@ def ensure_lead(client: KrayinClient, *, tenant_id: int, conversation_id: str, p
     if ref is not None and ref.external_id:
         return int(ref.external_id)
     key = f"CW-{conversation_id}"
-    existing = None
-    if maybe_done:
-        existing = next((lead for lead in client.leads_of_person(person_id)
-                         if mappers.title_key(lead.get("title")) == key), None)  # fmt: skip
+    existing = _find(client, person_id, key) if maybe_done else None
     if existing is None:
-        setup = lead_setup(client)
-        existing = client.create_lead(mappers.lead_payload(
-            title=mappers.keyed_title(key, f"Vásárlási érdeklődés – {partner_name}"),
-            description=f"Chatwoot beszélgetés #{conversation_id}",
-            person_id=person_id, user_id=setup.user_id, stage_id=setup.new_stage_id,
-            source_id=setup.source_id, type_id=setup.type_id,
-        ))  # fmt: skip
+        title = mappers.keyed_title(key, f"Vásárlási érdeklődés – {partner_name}")
+        try:
+            existing = _create(client, lead_setup(client), title, conversation_id, person_id)
+        except (KrayinServerError, KrayinValidationError, KrayinNotFound):
+            # The remembered ids may be stale (our source or the stage deleted in Krayin,
+            # or a fresh instance at the same URL): read them again and try once more,
+            # unless the failed create was stored after all (a lost answer).
+            forget_setups(client.config.account_key)
+            fresh = lead_setup(client)
+            existing = _find(client, person_id, key) or _create(
+                client, fresh, title, conversation_id, person_id
+            )
     lead_id = int(str(existing["id"]))
     external_refs.link(LEAD_SYSTEM, lead_id, tenant=tenant_id,
                        object_type=CONVERSATION_OBJECT_TYPE, object_id=conversation_id)

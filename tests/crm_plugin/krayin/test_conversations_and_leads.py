@@ -75,7 +75,11 @@ def test_a_conversation_is_one_note_and_a_purchase_one_lead(crm) -> None:
 
 def _lead(crm, partner: Any) -> dict[str, Any]:
     _conversation(partner, 400, ["ertekesites"])
-    return wait_for(lambda: next(iter(leads(crm)), None), message="the lead", timeout=60)
+    try:
+        return wait_for(lambda: next(iter(leads(crm)), None), message="the lead", timeout=60)
+    except AssertionError as exc:
+        seen = [(d.event.type, d.status, d.attempts, d.last_error) for d in crm_deliveries()]
+        raise AssertionError(f"{exc}; deliveries: {seen}") from exc
 
 
 def test_a_won_lead_is_one_tenant_also_when_polled_twice(crm) -> None:
@@ -113,3 +117,26 @@ def test_a_push_with_a_wrong_secret_is_refused(crm, live_server) -> None:
     response = requests.post(f"{live_server.url}/webhooks/krayin/kgc-hq/", json={"title": "x"},
                              headers={SECRET_HEADER: "wrong"}, timeout=10)
     assert response.status_code == 401
+
+
+def test_remembered_lead_settings_that_went_stale_are_read_again(krayin) -> None:
+    from apps.crm_plugin.krayin.leads import ensure_lead
+    from apps.crm_plugin.krayin.partner_sync import push_partners
+
+    partner = PartnerFactory(name="Elavult Ede", email="ede@example.hu")
+    with client_for(krayin) as client:
+        person_id = push_partners(client, [partner], maybe_done=False)[partner.pk]
+        ensure_lead(client, tenant_id=partner.tenant_id, conversation_id="1",
+                    person_id=person_id, partner_name="Elavult Ede", maybe_done=False)
+        # A fresh install at the same URL: the remembered "Chatwoot" lead source is gone.
+        krayin.reset()
+        client.store.forget()  # the install's tokens died with it (a fresh one would wait)
+        other = PartnerFactory(name="Friss Frida", email="frida@example.hu")
+        person_id = push_partners(client, [other], maybe_done=False)[other.pk]
+        ensure_lead(client, tenant_id=other.tenant_id, conversation_id="2",
+                    person_id=person_id, partner_name="Friss Frida", maybe_done=False)
+    rows = leads(krayin)
+    assert len(rows) == 1 and rows[0]["title"].startswith("[CW-2]")
+    failed = [e for e in control(krayin, "GET", "requests")["requests"]
+              if e["path"] == "/api/v1/leads" and e["method"] == "POST" and e["status"] != 200]
+    assert len(failed) == 1  # the stale attempt, then the one with fresh ids
