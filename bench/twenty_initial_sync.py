@@ -123,10 +123,10 @@ def main() -> int:
 
     setup_django()
     from apps.crm_plugin.models import SyncRun
+    from apps.crm_plugin.rate_limit import TokenBucket
     from apps.crm_plugin.twenty.client import TwentyClient
     from apps.crm_plugin.twenty.config import TwentyConfig
     from apps.crm_plugin.twenty.initial_sync import SyncInterrupted, run_sync, start_run
-    from apps.crm_plugin.twenty.rate_limit import TokenBucket
     from apps.crm_plugin.twenty.schema_bootstrap import bootstrap_schema
 
     seed(args.partners, args.rentals)

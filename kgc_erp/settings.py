@@ -227,6 +227,12 @@ CRM_WEBHOOK_SECRET = env("CRM_WEBHOOK_SECRET", default="")
 CRM_RATE_LIMIT_PER_MINUTE = env.int("CRM_RATE_LIMIT_PER_MINUTE", default=100)
 # Switching the CRM plugin on bootstraps the Twenty schema and starts the initial sync.
 CRM_SYNC_ON_ENABLE = env.bool("CRM_SYNC_ON_ENABLE", default=True)
+CRM_BACKEND = env("CRM_BACKEND", default="twenty")
+KRAYIN_API_URL = env("KRAYIN_API_URL", default="")
+KRAYIN_EMAIL = env("KRAYIN_EMAIL", default="")
+KRAYIN_PASSWORD = env("KRAYIN_PASSWORD", default="")
+KRAYIN_WEBHOOK_SECRET = env("KRAYIN_WEBHOOK_SECRET", default="")
+KRAYIN_RATE_LIMIT_PER_MINUTE = env.int("KRAYIN_RATE_LIMIT_PER_MINUTE", default=60)
 # Read timeout of Chatwoot API calls (the connect timeout stays short).
 CHATWOOT_READ_TIMEOUT_SECONDS = env.float("CHATWOOT_READ_TIMEOUT_SECONDS", default=10.0)
 # Domain of the integration users the franchise bootstrap creates in Chatwoot.

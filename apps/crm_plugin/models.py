@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.db import models
 
+from kgc_erp.tenants.models import Tenant
+
 
 class SyncRun(models.Model):
     """One initial sync (or reconciliation) with its resumable checkpoint.
 
     The checkpoint is (`phase`, `last_pk`): everything up to `last_pk` of the phase is in
-    Twenty. It is saved after each successful batch, so a resumed run re-sends at most the
-    one batch in flight, which the upserts make harmless.
+    the CRM (`backend`; for Krayin, `tenant` is the scope whose Krayin it fills). It is
+    saved after each successful batch, so a resumed run re-sends at most the one batch in
+    flight, which the upserts (Twenty) and look-before-create (Krayin) make harmless.
     """
 
     class Kind(models.TextChoices):
@@ -31,6 +34,15 @@ class SyncRun(models.Model):
         DONE = "done", "Kész"
 
     kind = models.CharField("típus", max_length=16, choices=Kind.choices, default=Kind.INITIAL)
+    backend = models.CharField("CRM", max_length=16, default="twenty")
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="telephely",
+    )
     status = models.CharField(
         "állapot", max_length=16, choices=Status.choices, default=Status.RUNNING
     )
@@ -72,8 +84,47 @@ class SyncRun(models.Model):
         return min(100, round(100 * self.done / self.total))
 
 
-# The Twenty connector's own models live in its package; Django registers them under this
-# app's label through this import.
-from apps.crm_plugin.twenty.models import CrmConflict, ProcessedOpportunity  # noqa: E402
 
-__all__ = ("CrmConflict", "ProcessedOpportunity", "SyncRun")
+class ProcessedOpportunity(models.Model):
+    """A won deal (Twenty opportunity, Krayin lead) already turned into a franchise tenant.
+
+Exactly once per deal id: Twenty opportunity ids are stored as they are (UUIDs), Krayin
+lead ids with a `krayin:` prefix (see `franchise_onboarding.deal_key`), so they never
+collide."""
+
+    opportunity_id = models.CharField("CRM üzlet azonosító", max_length=36, unique=True)
+    name = models.CharField("név", max_length=200)
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="létrehozott telephely",
+    )
+    created_at = models.DateTimeField("feldolgozva", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "megnyert lehetőség"
+        verbose_name_plural = "megnyert lehetőségek"
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.opportunity_id})"
+
+
+class CrmTenant(Tenant):
+    """A tenant as the CRM plugin's admin page shows it: which backend it uses."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "CRM telephely"
+        verbose_name_plural = "CRM telephelyek (Twenty / Krayin)"
+
+
+# The connectors' own models live in their packages; Django registers them under this
+# app's label through these imports.
+from apps.crm_plugin.krayin.models import LeadPollCursor  # noqa: E402
+from apps.crm_plugin.twenty.models import CrmConflict  # noqa: E402
+
+__all__ = ("CrmConflict", "CrmTenant", "LeadPollCursor", "ProcessedOpportunity", "SyncRun")

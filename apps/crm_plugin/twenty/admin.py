@@ -1,4 +1,4 @@
-"""Admin of the Twenty connector's records: conflicts from hand edits, processed opportunities."""
+"""Admin of the Twenty connector's records: conflicts from hand edits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import CrmConflict, ProcessedOpportunity
+from .models import CrmConflict
 
 
 @admin.register(CrmConflict)
@@ -22,15 +22,6 @@ class CrmConflictAdmin(admin.ModelAdmin):
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[CrmConflict]) -> None:
         count = queryset.update(resolved=True)
         self.message_user(request, f"{count} ütközés kezeltként megjelölve.")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(ProcessedOpportunity)
-class ProcessedOpportunityAdmin(admin.ModelAdmin):
-    list_display = ("name", "opportunity_id", "tenant", "created_at")
-    readonly_fields = ("opportunity_id", "name", "tenant", "created_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

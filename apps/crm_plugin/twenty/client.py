@@ -32,6 +32,7 @@ from graphql import DocumentNode, OperationDefinitionNode, parse
 
 from apps.plugin_manager.eventbus.errors import parse_retry_after
 
+from ..rate_limit import TokenBucket, bucket_for
 from .config import TwentyConfig
 from .errors import (
     TwentyRateLimited,
@@ -41,7 +42,6 @@ from .errors import (
     error_for_http_status,
 )
 from .kinds import SPECS, RecordKind
-from .rate_limit import TokenBucket, bucket_for
 
 log = logging.getLogger("crm_plugin.twenty.client")
 

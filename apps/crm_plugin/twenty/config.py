@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..apps import CrmPluginConfig
+from ..rate_limit import DEFAULT_CALLS_PER_MINUTE
 from .errors import TwentyNotConfigured
-from .rate_limit import DEFAULT_CALLS_PER_MINUTE
 
 PLUGIN_ID = CrmPluginConfig.plugin_id
 SYSTEM = "twenty"  # ExternalRef system name for partner -> person links

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from apps.plugin_manager.plugins import HealthResult
 from apps.plugin_manager.status import HealthStatus
 
+from ..rate_limit import TokenBucket
 from .client import TwentyClient
 from .config import TwentyConfig
 from .errors import TwentyError, TwentyRateLimited
-from .rate_limit import TokenBucket
 
 
 def check(settings: Mapping[str, object]) -> HealthResult:

@@ -1,7 +1,7 @@
 """Handlers of Twenty's webhooks (run by the inbox task; retried, so idempotent).
 
 - A won opportunity (stage CUSTOMER) becomes a franchise Tenant, exactly once per
-  opportunity: a unique ProcessedOpportunity row is written in the same transaction.
+  opportunity (the shared use case `franchise_onboarding.onboard_franchise`).
 - A person edited by hand on a field the ERP owns is logged as a CrmConflict for the
   admin, never written into the ERP (KGC is master); the nightly reconciliation puts
   the ERP's value back.
@@ -13,22 +13,19 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
-from django.utils.text import slugify
 
 from apps.plugin_manager.eventbus.models import InboundDelivery
 from kgc_erp.partners.models import Partner
 from kgc_erp.partners.services import ERASED_NAME
-from kgc_erp.tenants.models import Tenant
 
+from ..franchise_onboarding import DEFAULT_FRANCHISE_MODULES, deal_key, onboard_franchise
 from .mappers import partner_pk_from_kgc_id
-from .models import CrmConflict, ProcessedOpportunity
+from .models import CrmConflict
 
 log = logging.getLogger("crm_plugin.twenty.inbound")
 
 WON_STAGE = "CUSTOMER"  # Twenty has no WON: "won" is the CUSTOMER stage (NOTES.md §2)
-DEFAULT_FRANCHISE_MODULES: tuple[str, ...] = ("support", "crm")
 # Person fields the ERP writes; anything else (notes, job title, ...) is the CRM's own.
 MASTER_FIELDS = frozenset(
     {"name", "emails", "phones", "kgcPartnerId", "kgcTenant", "paymentStatus", "isBusiness",
@@ -41,14 +38,6 @@ def _record(payload: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(record, dict) or not record.get("id"):
         raise ValueError("webhook payload without record.id")
     return record
-
-
-def _unique_slug(name: str) -> str:
-    base = (slugify(name) or "franchise")[:70]
-    slug, n = base, 2
-    while Tenant.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def _modules(record: Mapping[str, Any]) -> list[str]:
@@ -64,26 +53,8 @@ def on_opportunity_updated(delivery: InboundDelivery, payload: dict[str, Any]) -
     if record.get("stage") != WON_STAGE:
         return
     opportunity_id = str(record["id"])
-    name = (str(record.get("name") or "").strip() or f"Franchise {opportunity_id[:8]}")[:200]
-    try:
-        with transaction.atomic():
-            if ProcessedOpportunity.objects.filter(opportunity_id=opportunity_id).exists():
-                return
-            # The unique opportunity_id makes a concurrent second delivery fail here and
-            # roll back its tenant with it.
-            processed = ProcessedOpportunity.objects.create(
-                opportunity_id=opportunity_id, name=name
-            )
-            tenant = Tenant.objects.create(
-                name=name, slug=_unique_slug(name), kind=Tenant.Kind.FRANCHISE,
-                modules_enabled=_modules(record),
-            )  # fmt: skip
-            processed.tenant = tenant
-            processed.save(update_fields=["tenant"])
-    except IntegrityError:
-        log.info("opportunity %s already processed concurrently", opportunity_id)
-        return
-    log.info("franchise tenant %s created from opportunity %s", tenant.slug, opportunity_id)
+    name = str(record.get("name") or "").strip() or f"Franchise {opportunity_id[:8]}"
+    onboard_franchise(deal_key("twenty", opportunity_id), name, _modules(record))
 
 
 def _is_our_echo(record: Mapping[str, Any]) -> bool:

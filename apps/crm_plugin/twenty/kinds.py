@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class RecordKind(StrEnum):
-    RENTAL = "rental"
-    SERVICE = "service"
-    SALES = "sales"
+from ..erp_history import RecordKind
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import phonenumbers
 
+from apps.crm_plugin.aggregates import Aggregates, payment_status
 from kgc_erp.partners.models import Partner
 from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order
@@ -105,28 +106,7 @@ def person_phones(e164: str) -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True)
-class Aggregates:
-    """A partner's history totals, always recomputed from the ERP (see aggregates.py)."""
-
-    total_rentals: int = 0
-    total_revenue: Decimal = Decimal(0)
-    last_rental_date: dt.date | None = None
-    last_service_date: dt.date | None = None
-    has_late_rental: bool = False
-
-
-def payment_status(partner: Partner, aggregates: Aggregates) -> str:
-    """BLOCKED wins; an open late rental makes the partner LATE (rental.late)."""
-    status = str(partner.payment_status).upper()
-    if status == "BLOCKED":
-        return status
-    if aggregates.has_late_rental:
-        return "LATE"
-    return status
-
-
-def person_emails(email: str, *, shared: bool) -> dict[str, object]:
+def person_emails(email: str, *, shared: bool) -> dict[str, Any]:
     """Twenty's primaryEmail is unique (and an upsert key!); the ERP's e-mail is not.
 
     An address another partner also has goes into additionalEmails: as primaryEmail it

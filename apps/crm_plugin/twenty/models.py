@@ -1,5 +1,7 @@
-"""What the Twenty connector remembers: hand edits of master fields (conflicts) and won
-opportunities already turned into franchise tenants."""
+"""What the Twenty connector remembers: hand edits of master fields (conflicts).
+
+Won deals already turned into franchise tenants (`ProcessedOpportunity`) are shared by the
+CRM backends and live in the plugin's own `models.py`."""
 
 from __future__ import annotations
 
@@ -34,27 +36,3 @@ class CrmConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kgc_partner_id or self.person_id}: {', '.join(self.fields)}"
-
-
-class ProcessedOpportunity(models.Model):
-    """A won opportunity already turned into a franchise tenant (exactly once)."""
-
-    opportunity_id = models.CharField("Twenty lehetőség azonosító", max_length=36, unique=True)
-    name = models.CharField("név", max_length=200)
-    tenant = models.ForeignKey(
-        "tenants.Tenant",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="létrehozott telephely",
-    )
-    created_at = models.DateTimeField("feldolgozva", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "megnyert lehetőség"
-        verbose_name_plural = "megnyert lehetőségek"
-        ordering = ("-created_at",)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.opportunity_id})"

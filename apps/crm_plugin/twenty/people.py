@@ -13,7 +13,7 @@ from apps.plugin_manager.eventbus import external_refs
 from apps.plugin_manager.eventbus.object_refs import object_type_of
 from kgc_erp.partners.models import Partner
 
-from .aggregates import compute_aggregates
+from ..aggregates import compute_aggregates
 from .client import TwentyClient
 from .config import SYSTEM
 from .errors import TwentyNotFound

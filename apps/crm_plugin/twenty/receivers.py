@@ -22,6 +22,10 @@ def bootstrap_on_enable(
     # operator who wants to bootstrap first and sync at night).
     if not getattr(settings, "CRM_SYNC_ON_ENABLE", True):
         return
+    from apps.plugin_manager.runtime import get_plugin_settings
+
+    if get_plugin_settings(PLUGIN_ID, None).get("crm_backend") not in (None, "", "twenty"):
+        return  # the company's CRM is Krayin: nothing to bootstrap in Twenty
     from .tasks import bootstrap_and_sync
 
     try:

@@ -9,16 +9,16 @@ kgcPartnerId / kgc*Id, reading Twenty in pages of 60 and writing in batches of 6
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, TypeVar
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from kgc_erp.partners.models import Partner
 
+from ..aggregates import compute_aggregates
 from ..models import SyncRun
-from .aggregates import compute_aggregates
 from .client import BATCH_SIZE, TwentyClient
 from .history import history_queryset, history_since, push_records, record_input
 from .kinds import SPECS, RecordKind
@@ -67,11 +67,17 @@ def _batches(items: list[_T]) -> Iterable[list[_T]]:
         yield items[start : start + BATCH_SIZE]
 
 
-def _reconcile_people(client: TwentyClient, run: SyncRun) -> None:
+def _in_scope(qs: QuerySet, tenant_ids: Collection[int] | None, field: str) -> QuerySet:
+    return qs if tenant_ids is None else qs.filter(**{f"{field}__in": list(tenant_ids)})
+
+
+def _reconcile_people(client: TwentyClient, run: SyncRun,
+                      tenant_ids: Collection[int] | None) -> None:
     remote = {
         p["kgcPartnerId"]: p for p in client.iter_people(WITH_DELETED) if p.get("kgcPartnerId")
     }
-    partners = list(Partner.objects.filter(is_active=True).select_related("tenant").order_by("pk"))
+    active = Partner.objects.filter(is_active=True).select_related("tenant").order_by("pk")
+    partners = list(_in_scope(active, tenant_ids, "tenant_id"))
     run.total += len(partners)
     stale: list[Partner] = []
     for chunk in _batches(partners):
@@ -90,21 +96,27 @@ def _reconcile_people(client: TwentyClient, run: SyncRun) -> None:
         run.repaired += len(chunk)
     # What is left in Twenty has no active partner behind it: trash it (erasure destroys
     # through partner.deleted; this only catches what the pipeline missed).
+    # Active partners of tenants outside the scope (their CRM is off, or on Krayin) are
+    # left alone: this run does not decide about them.
+    active_pks = set(active.values_list("pk", flat=True)) if tenant_ids is not None else set()
     for kgc_id, person in remote.items():
-        if person.get("deletedAt") or partner_pk_from_kgc_id(kgc_id) is None:
+        partner_pk = partner_pk_from_kgc_id(kgc_id)
+        if person.get("deletedAt") or partner_pk is None or partner_pk in active_pks:
             continue
         client.delete_person(person["id"])
         run.repaired += 1
 
 
-def _reconcile_records(client: TwentyClient, run: SyncRun, kind: RecordKind) -> None:
+def _reconcile_records(client: TwentyClient, run: SyncRun, kind: RecordKind,
+                       tenant_ids: Collection[int] | None) -> None:
     spec = SPECS[kind]
     remote = {
         r[spec.key_field]: r
         for r in client.iter_records(kind, WITH_DELETED)
         if r.get(spec.key_field)
     }
-    rows = list(history_queryset(kind, run.history_since))
+    rows = list(_in_scope(history_queryset(kind, run.history_since), tenant_ids,
+                          "partner__tenant_id"))
     run.total += len(rows)
     stale: list[Model] = []
     for row in rows:
@@ -118,14 +130,15 @@ def _reconcile_records(client: TwentyClient, run: SyncRun, kind: RecordKind) -> 
         run.repaired += len(chunk)
 
 
-def reconcile(client: TwentyClient) -> SyncRun:
+def reconcile(client: TwentyClient, tenant_ids: Collection[int] | None = None) -> SyncRun:
+    """Reconcile the partners of `tenant_ids` (None: every tenant) with the workspace."""
     run = SyncRun.objects.create(kind=SyncRun.Kind.RECONCILE, history_since=history_since())
     calls_before = client.calls
     try:
-        _reconcile_people(client, run)
+        _reconcile_people(client, run, tenant_ids)
         for kind in RecordKind:
             run.phase = kind.value
-            _reconcile_records(client, run, kind)
+            _reconcile_records(client, run, kind, tenant_ids)
         run.phase = SyncRun.Phase.DONE
         run.status = SyncRun.Status.SUCCEEDED
     except Exception as exc:

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..rate_limit import TokenBucket
 from .client import TwentyClient
 from .config import TwentyConfig
 from .data_model import CUSTOM_OBJECTS, PERSON_FIELDS, FieldSpec, ObjectSpec
-from .rate_limit import TokenBucket
 
 log = logging.getLogger("crm_plugin.twenty.bootstrap")
 

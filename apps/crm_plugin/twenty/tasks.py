@@ -89,16 +89,15 @@ def reconcile_action(*, tenant_id: int | None = None, run_id: int) -> None:
         reporter.progress(run.done, run.total, f"javítva: {run.repaired}")
 
 
-@shared_task(name="crm_plugin.twenty.nightly_reconcile", ignore_result=True)
-def nightly_reconcile() -> None:
-    """Celery beat, nightly: repair drift between the ERP and Twenty."""
-    if not is_enabled(PLUGIN_ID, None):
-        return
+def reconcile_tenants(tenant_ids: list[int]) -> None:
+    """The nightly job's Twenty part (`apps.crm_plugin.tasks.nightly_reconcile`): one
+    workspace, the partners of the tenants whose CRM is on with the Twenty backend."""
     if not cache.add(SYNC_LOCK, "1", SYNC_LOCK_SECONDS):
+        log.warning("an initial sync or reconciliation is already running")
         return
     try:
         with global_client() as client:
-            reconcile(client)
+            reconcile(client, tenant_ids)
     finally:
         cache.delete(SYNC_LOCK)
 
@@ -119,6 +118,6 @@ __all__ = (
     "bootstrap_schema_action",
     "gdpr_export",
     "initial_sync_action",
-    "nightly_reconcile",
     "reconcile_action",
+    "reconcile_tenants",
 )

@@ -16,7 +16,7 @@ MESSAGE_CREATED = "message_created"
 
 # Emitted into the outbox (us -> other subscribers). Object type "chatwoot.conversation",
 # object id the conversation's display id; payload {"account_id", "contact_id",
-# "worklog_id", "partner_id"}.
+# "worklog_id", "partner_id", "labels"}.
 CONVERSATION_OPENED = "chatwoot.conversation_created"
 CONVERSATION_OBJECT_TYPE = "chatwoot.conversation"
 

@@ -58,6 +58,11 @@ def _started_by_agent(payload: dict[str, Any]) -> bool:
     return bool(messages) and messages[0].get("message_type") not in (0, "incoming")
 
 
+def _labels(payload: dict[str, Any]) -> list[str]:
+    labels = payload.get("labels")
+    return [str(x) for x in labels if isinstance(x, str)] if isinstance(labels, list) else []
+
+
 def on_conversation_created(delivery: InboundDelivery, payload: dict[str, Any]) -> None:
     """A known customer wrote in: exactly one worklog (source chatwoot) per conversation."""
     tenant = _tenant(delivery)
@@ -97,7 +102,9 @@ def on_conversation_created(delivery: InboundDelivery, payload: dict[str, Any]) 
         emit_event(events.CONVERSATION_OPENED, tenant_id=tenant.pk,
                    object_type=events.CONVERSATION_OBJECT_TYPE, object_id=str(conversation_id),
                    payload={"account_id": account_id, "contact_id": sender.get("id"),
-                            "worklog_id": worklog.pk, "partner_id": partner.pk})
+                            "worklog_id": worklog.pk, "partner_id": partner.pk,
+                            # the conversation's intent for subscribers (a CRM: purchase)
+                            "labels": _labels(payload)})
     log.info("chatwoot.conversation.worklog-opened tenant=%s conversation=%s worklog=%s",
              tenant.slug, conversation_id, worklog.number)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.core.cache import cache
 
-from apps.crm_plugin.twenty.rate_limit import forget_buckets
+from apps.crm_plugin.rate_limit import forget_buckets
 from apps.plugin_manager import services
 from apps.plugin_manager.eventbus import tasks as _eventbus_tasks  # noqa: F401 - registers
 from sandboxes.twenty.server import SandboxHandle, start_sandbox

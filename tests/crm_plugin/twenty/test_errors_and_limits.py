@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from apps.crm_plugin.rate_limit import TokenBucket
 from apps.crm_plugin.twenty.client import TwentyClient
 from apps.crm_plugin.twenty.config import TwentyConfig
 from apps.crm_plugin.twenty.errors import (
@@ -16,7 +17,6 @@ from apps.crm_plugin.twenty.errors import (
     TwentyUnauthorized,
     classify_graphql_errors,
 )
-from apps.crm_plugin.twenty.rate_limit import TokenBucket
 from apps.plugin_manager.eventbus.errors import PermanentDeliveryError, TransientDeliveryError
 from sandboxes.twenty.server import start_sandbox
 

@@ -11,9 +11,10 @@ import time
 import pytest
 import requests
 
+from apps.crm_plugin.models import ProcessedOpportunity
 from apps.crm_plugin.twenty.inbound import DEFAULT_FRANCHISE_MODULES
 from apps.crm_plugin.twenty.mappers import kgc_partner_id
-from apps.crm_plugin.twenty.models import CrmConflict, ProcessedOpportunity
+from apps.crm_plugin.twenty.models import CrmConflict
 from apps.crm_plugin.twenty.webhooks import SIGNATURE as TWENTY_SIGNATURE
 from apps.crm_plugin.twenty.webhooks import TwentySource
 from apps.plugin_manager.eventbus.models import InboundDelivery

@@ -102,5 +102,5 @@ def test_gdpr_export_is_offered_only_with_its_permission(client, enable_crm, wor
 
 
 def test_the_nightly_reconciliation_is_scheduled() -> None:
-    task = PeriodicTask.objects.get(task="crm_plugin.twenty.nightly_reconcile")
+    task = PeriodicTask.objects.get(task="crm_plugin.nightly_reconcile")
     assert (task.crontab.hour, task.crontab.minute) == ("2", "30")

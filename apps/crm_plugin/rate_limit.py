@@ -1,9 +1,10 @@
-"""Client-side throttle for Twenty's per-workspace API limit (NOTES.md section 7).
+"""Client-side throttle for a CRM's API limit (Twenty: per workspace, Krayin: per user).
 
-Twenty refills its bucket continuously (100 tokens per 60 s by default), so a token
-bucket with the same shape lets a long sync run at the ceiling without ever being
-refused. One bucket per workspace URL is shared by every client of the process; a
-"Limit reached" answer (other processes, the UI) drains it so that everyone backs off.
+Shared by the CRM backends. Twenty (its NOTES.md section 7) refills its bucket
+continuously (100 tokens per 60 s by default), so a token bucket with the same shape lets
+a long sync run at the ceiling without ever being refused. One bucket per API URL
+is shared by every client of the process; a "Limit reached" answer (other processes,
+the UI) drains it so that everyone backs off.
 """
 
 from __future__ import annotations

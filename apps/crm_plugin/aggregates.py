@@ -1,4 +1,4 @@
-"""A partner's history totals for the person record, recomputed from the ERP.
+"""A partner's history totals for the CRM person, recomputed from the ERP (any backend).
 
 Never incremented: every sync recomputes them from the rows, so retried and replayed
 events (at-least-once delivery) and the nightly reconciliation always converge on the
@@ -7,18 +7,56 @@ same values. Revenue counts completed rentals, finished repairs and delivered or
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 
+from kgc_erp.partners.models import Partner
 from kgc_erp.rentals.models import Rental
 from kgc_erp.sales.models import Order
 from kgc_erp.service.models import Worklog
 
-from .mappers import Aggregates
-
 DONE_WORKLOG_STATUSES = (Worklog.Status.DONE, Worklog.Status.HANDED_OVER)
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    """A partner's history totals, always recomputed from the ERP (`compute_aggregates`)."""
+
+    total_rentals: int = 0
+    total_revenue: Decimal = Decimal(0)
+    last_rental_date: dt.date | None = None
+    last_service_date: dt.date | None = None
+    has_late_rental: bool = False
+
+
+# Customer tiers by total spend (HUF), highest first: the labels salespeople know.
+TIERS: tuple[tuple[Decimal, str], ...] = (
+    (Decimal(1_000_000), "arany"),
+    (Decimal(300_000), "ezüst"),
+    (Decimal(50_000), "bronz"),
+    (Decimal(0), "alap"),
+)
+
+
+def tier_for(total_spent: Decimal) -> str:
+    for threshold, name in TIERS:
+        if total_spent >= threshold:
+            return name
+    return TIERS[-1][1]
+
+
+def payment_status(partner: Partner, aggregates: Aggregates) -> str:
+    """GOOD / LATE / BLOCKED: BLOCKED wins; an open late rental makes the partner LATE."""
+    status = str(partner.payment_status).upper()
+    if status == "BLOCKED":
+        return status
+    if aggregates.has_late_rental:
+        return "LATE"
+    return status
 
 
 def compute_aggregates(partner_ids: Iterable[int]) -> dict[int, Aggregates]:
@@ -67,4 +105,5 @@ def compute_aggregates(partner_ids: Iterable[int]) -> dict[int, Aggregates]:
     return result
 
 
-__all__ = ("compute_aggregates",)
+__all__ = ("DONE_WORKLOG_STATUSES", "TIERS", "Aggregates", "compute_aggregates", "payment_status",
+           "tier_for")

@@ -1,0 +1,1 @@
+"""Krayin CRM connector: the CRM plugin's alternative backend (REST, `crm_backend="krayin"`)."""

@@ -1,0 +1,206 @@
+"""Initial sync of partners with history into Krayin, against the Krayin sandbox.
+
+    .venv/bin/python -m bench.krayin_initial_sync [--partners 10000] [--rentals 10000]
+                                                  [--rate 0] [--database NAME]
+
+Seeds its own database (`kgc_bench_krayin`: N active partners of the headquarters
+tenant, every tenth one a company, M rentals completed within the last 12 months), starts the
+Krayin sandbox in its own process (`--rate`: its throttle:api per minute, 0 = off, the
+default, to measure our side; the client-side limiter is set to the same rate) and a
+private redis-server (the shared token cache), then runs the initial sync. Halfway it is
+interrupted and resumed from its checkpoint by a fresh client. Reported: records/s,
+calls/record, logins, the sandbox's record counts (no person or note twice), and a
+machine reference (a fixed pure-Python loop) to compare figures across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+
+from bench.bench_database import REPO
+
+DATABASE = "kgc_bench_krayin"
+EMAIL = "bench@kgc.example"
+PASSWORD = "bench-secret"
+REFERENCE_LOOP = 5_000_000
+
+
+def machine_reference_ms() -> float:
+    """Milliseconds of a fixed pure-Python loop (best of three): the machine's speed."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(REFERENCE_LOOP):
+            total += i & 7
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+def setup_django(redis_url: str, database: str) -> None:
+    if not os.environ.get("DATABASE_URL"):
+        from devstack.postgres import start_embedded_postgres
+
+        pgdata = Path(os.environ.get("EMBEDDED_PGDATA", REPO / "var" / "pgdata")).resolve()
+        os.environ["DATABASE_URL"] = start_embedded_postgres(pgdata, database)
+    os.environ["CACHE_URL"] = redis_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kgc_erp.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def seed(partners: int, rentals: int) -> None:
+    """Exactly `partners` active partners and `rentals` completed rentals (bulk inserts:
+    no events, the CRM plugin is not enabled in this database)."""
+    from django.utils import timezone
+
+    from kgc_erp.partners.models import Partner
+    from kgc_erp.rentals.models import Machine, Rental
+    from kgc_erp.tenants.models import Tenant
+
+    if Partner.objects.count() == partners and Rental.objects.count() == rentals:
+        return
+    print(f"seeding {partners} partners and {rentals} rentals ...", flush=True)
+    Rental.objects.all().delete()
+    Partner.objects.all().delete()
+    Machine.objects.all().delete()
+    hq = Tenant.headquarters()
+    machines = Machine.objects.bulk_create(
+        Machine(tenant=hq, name=f"Gép {i}", type="fúrógép", serial=f"KB-{i:05d}",
+                daily_rate=Decimal(8000))
+        for i in range(100)
+    )  # fmt: skip
+    created = Partner.objects.bulk_create(
+        (Partner(tenant=hq, name=f"Kovács János {i}", email=f"p{i}@bench.example",
+                 phone=f"+3630{1000000 + i:07d}", is_business=i % 10 == 0,
+                 company=f"Bench {i // 10} Kft." if i % 10 == 0 else "")
+         for i in range(partners)),
+        batch_size=2000,
+    )  # fmt: skip
+    now = timezone.now()
+    batch: list[Rental] = []
+    for i in range(rentals):
+        returned = now - dt.timedelta(days=1 + i % 330)
+        start = returned.date() - dt.timedelta(days=2)
+        batch.append(Rental(
+            number=f"R-K-{i:06d}", tenant=hq, partner=created[i % partners],
+            machine=machines[i % 100], start_date=start, end_date=returned.date(),
+            returned_at=returned, status=Rental.Status.COMPLETED, total_cost=Decimal(16000),
+        ))  # fmt: skip
+        if len(batch) == 5000:
+            Rental.objects.bulk_create(batch)
+            batch = []
+    Rental.objects.bulk_create(batch)
+
+
+def start_sandbox(port: int, rate: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandboxes.krayin", "--port", str(port), "--email", EMAIL,
+         "--password", PASSWORD, "--rate-limit", str(rate)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the Krayin sandbox did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partners", type=int, default=10_000)
+    parser.add_argument("--rentals", type=int, default=10_000)
+    parser.add_argument("--rate", type=int, default=0, help="calls per minute (0: no limit)")
+    parser.add_argument("--database", default=DATABASE, help="own database (seeded, reused)")
+    args = parser.parse_args()
+
+    from devstack.redis import free_port, start_private_redis
+
+    reference = machine_reference_ms()
+    redis, redis_url = start_private_redis(Path(tempfile.mkdtemp(prefix="kgc-bench-redis-")))
+    port = free_port()
+    sandbox = start_sandbox(port, args.rate)
+    try:
+        setup_django(redis_url, args.database)
+        from apps.crm_plugin.krayin.client import KrayinClient
+        from apps.crm_plugin.krayin.config import KrayinConfig
+        from apps.crm_plugin.krayin.initial_sync import SyncInterrupted, run_sync, start_run
+        from apps.crm_plugin.models import SyncRun
+        from apps.crm_plugin.rate_limit import TokenBucket
+        from apps.plugin_manager.eventbus.models import ExternalRef
+        from kgc_erp.tenants.models import Tenant
+
+        seed(args.partners, args.rentals)
+        SyncRun.objects.all().delete()
+        ExternalRef.objects.filter(system__startswith="krayin").delete()
+        per_minute = args.rate or 1_000_000
+        config = KrayinConfig(f"http://127.0.0.1:{port}/api/v1", EMAIL, PASSWORD,
+                              calls_per_minute=per_minute)  # fmt: skip
+        run = start_run(Tenant.headquarters())
+        half = run.total // 2
+        started = time.monotonic()
+        with KrayinClient(config, bucket=TokenBucket(per_minute)) as client, \
+                contextlib.suppress(SyncInterrupted):
+            run_sync(client, run, should_stop=lambda r: r.done >= half)
+        run.refresh_from_db()
+        print(f"interrupted at {run.done}/{run.total} ({run.phase} > pk {run.last_pk}); "
+              "resuming with a fresh client ...", flush=True)  # fmt: skip
+        with KrayinClient(config, bucket=TokenBucket(per_minute)) as client:
+            run = run_sync(client, run)
+        wall = time.monotonic() - started
+        url = f"http://127.0.0.1:{port}"
+        state = requests.get(f"{url}/_sandbox/state", timeout=30).json()
+        token = requests.post(f"{url}/api/v1/login", json={
+            "email": "sales@example.com", "password": "sales-secret", "device_name": "bench"},
+            headers={"Accept": "application/json"}, timeout=10).json()["token"]  # fmt: skip
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
+        persons = requests.get(f"{url}/api/v1/contacts/persons", params={"pagination": 0},
+                               headers=headers, timeout=300).json()["data"]  # fmt: skip
+        activities = requests.get(f"{url}/api/v1/activities", params={"pagination": 0},
+                                  headers=headers, timeout=300).json()["data"]  # fmt: skip
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+        redis.terminate()
+        redis.wait(timeout=10)
+
+    records = run.records_sent
+    notes = [a for a in activities if a["type"] == "note"]
+    markers = {e["value"] for p in persons for e in p["emails"] if e["label"] == "kgc"}
+    titles = [a["title"] for a in notes if a["title"].startswith("[")]
+    print(f"machine reference     {reference:.0f} ms for a {REFERENCE_LOOP:,}-step Python loop")
+    print(f"records synced        {records} ({args.partners} partners + {args.rentals} rentals)")
+    print(f"wall time             {wall:.1f}s (sandbox throttle: {args.rate or 'off'})")
+    print(f"throughput            {records / wall:.1f} records/s")
+    print(f"calls made            {run.calls} = {run.calls / records:.2f} calls/record")
+    print(f"logins                {state['login_count']}")
+    print(f"in the sandbox        {len(persons)} persons ({len(markers)} distinct partners), "
+          f"{len(notes)} notes ({len(titles)} history, {len(set(titles))} distinct)")
+    ok = (len(persons) == len(markers) == args.partners
+          and len(titles) == len(set(titles)) == args.rentals
+          and len(notes) - len(titles) == args.partners)  # fmt: skip
+    print("nothing twice         " + ("yes" if ok else "NO"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
