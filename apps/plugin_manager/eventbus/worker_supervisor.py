@@ -21,6 +21,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,12 @@ class LivenessSupervisor:
     check: Callable[[], Verdict]
     interval: float = 30.0
     failures_to_restart: int = 2
+    # Seconds after a (re)start in which the worker is not judged: a fresh worker needs a
+    # moment to connect and take its first message (and so to write its first token).
+    start_grace: float = 0.0
     restarts: list[Restart] = field(default_factory=list)
     _failures: int = 0
+    _judge_after: float = 0.0
     _stopping: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -58,6 +63,8 @@ class LivenessSupervisor:
         """One round: restart the worker if it exited or is stalled; returns the restart."""
         if not self.worker.running():
             return self._restart("the worker process exited", None)
+        if time.monotonic() < self._judge_after:
+            return None
         try:
             verdict = self.check()
         except Exception:  # broker or database unreachable: no verdict, no restart
@@ -79,12 +86,16 @@ class LivenessSupervisor:
         logger.error("worker.restart: %s%s; restarting it", reason,
                      f" ({verdict.describe()})" if verdict else "")
         self.worker.stop()
-        self.worker.start()
-        self._failures = 0
+        self.start_worker()
         restart = Restart(reason, verdict)
         self.restarts.append(restart)
         logger.error("worker.restarted (%d restart(s) so far)", len(self.restarts))
         return restart
+
+    def start_worker(self) -> None:
+        self.worker.start()
+        self._failures = 0
+        self._judge_after = time.monotonic() + self.start_grace
 
     def run(self) -> None:
         """Loop until `stop_watching()` (in this thread)."""

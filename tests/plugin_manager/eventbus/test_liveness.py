@@ -201,6 +201,15 @@ def test_supervisor_restarts_after_consecutive_failed_checks_only() -> None:
     assert (worker.stops, worker.starts, len(supervisor.restarts)) == (1, 1, 1)
 
 
+def test_supervisor_does_not_judge_a_worker_within_its_start_grace() -> None:
+    worker = FakeWorker()
+    supervisor = LivenessSupervisor(
+        worker, lambda: verdict(False), failures_to_restart=1, start_grace=3600
+    )
+    supervisor.start_worker()
+    assert supervisor.tick() is None and worker.stops == 0
+
+
 def test_supervisor_restarts_an_exited_worker_and_ignores_a_check_that_cannot_run() -> None:
     worker = FakeWorker()
 

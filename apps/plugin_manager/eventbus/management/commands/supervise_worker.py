@@ -34,6 +34,8 @@ class Command(BaseCommand):
                             help="seconds between two checks")
         parser.add_argument("--failures", type=int, default=2,
                             help="failed checks in a row before a restart")
+        parser.add_argument("--start-grace", type=float, default=60.0,
+                            help="seconds after a (re)start before the worker is judged")
         parser.add_argument("--node", default=f"celery@{socket.gethostname()}")
         parser.add_argument("worker", nargs="+", help="the worker command, after --")
 
@@ -56,7 +58,8 @@ class Command(BaseCommand):
                 client.close()
 
         supervisor = LivenessSupervisor(worker, check, interval=options["interval"],
-                                        failures_to_restart=options["failures"])
+                                        failures_to_restart=options["failures"],
+                                        start_grace=options["start_grace"])
 
         def terminate(signum: int, _frame: FrameType | None) -> None:
             raise SystemExit(128 + signum)
@@ -66,7 +69,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, terminate)
         self.stdout.write(f"supervising worker {node}: check every {options['interval']}s, "
                           f"stall window {options['stall_seconds']}s")
-        worker.start()
+        supervisor.start_worker()
         try:
             supervisor.run()
         finally:
