@@ -22,8 +22,10 @@ so is a busy one whose token keeps changing. A broker restart loses the watch an
 token together; the watch then starts again, so a stalled worker is reported one stall
 window after the restart.
 
-The stall window must be longer than the longest task: a worker whose every pool slot is
-busy with one task for the whole window takes nothing from the queue meanwhile.
+The stall window must be longer than the longest task (a worker whose every pool slot is
+busy with one task for the whole window takes nothing from the queue meanwhile) and than
+Celery's reconnect backoff (up to 30 s between attempts: a worker that has not yet noticed
+that the broker is back is not stalled, only late).
 """
 
 from __future__ import annotations

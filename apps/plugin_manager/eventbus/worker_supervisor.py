@@ -67,9 +67,8 @@ class LivenessSupervisor:
             return None
         try:
             verdict = self.check()
-        except Exception:  # broker or database unreachable: no verdict, no restart
-            logger.warning("worker.liveness.check_failed (no verdict this round)",
-                           exc_info=True)
+        except Exception as error:  # broker or database unreachable: no verdict, no restart
+            logger.warning("worker.liveness.check_failed (no verdict this round): %r", error)
             return None
         if verdict.healthy:
             self._failures = 0
@@ -89,7 +88,7 @@ class LivenessSupervisor:
         self.start_worker()
         restart = Restart(reason, verdict)
         self.restarts.append(restart)
-        logger.error("worker.restarted (%d restart(s) so far)", len(self.restarts))
+        logger.warning("worker.restarted (%d restart(s) so far)", len(self.restarts))
         return restart
 
     def start_worker(self) -> None:
