@@ -103,6 +103,10 @@ def run_tests(stack: Stack, pytest_args: list[str]) -> int:
 
 
 SANDBOX_PORTS = {"chatwoot": 3100, "twenty": 3200}
+# The worker's liveness check: how often, and how long queued work may wait without the
+# worker making progress before it counts as stalled (longer than any task runs).
+WORKER_CHECK_SECONDS = 15
+WORKER_STALL_SECONDS = 60
 DEMO_SANDBOX_TOKEN = "demo-sandbox-token"
 # Written by `manage.py ensure_demo_admin` (kgc_erp.demo) and, when the support plugin is
 # installed, `manage.py ensure_demo_api_key` (its bot API); both keep them across runs.
@@ -233,8 +237,18 @@ def run_product(stack: Stack, port: int) -> int:
             "-",
         ],
     )
+    # The worker runs under the product's supervisor: restarted when it exits or when work
+    # waits in its queue and it makes no progress (a worker left connected but not
+    # consuming after a Redis restart, celery/celery#8030). Its log says so:
+    # "worker.liveness STALLED ..." then "worker.restart: ...".
     stack.spawn(
-        "worker", [PYTHON, "-m", "celery", "-A", "kgc_erp", "worker", "-l", "info", "-c", "2"]
+        "worker",
+        [
+            PYTHON, "manage.py", "supervise_worker",
+            "--interval", str(WORKER_CHECK_SECONDS),
+            "--stall-seconds", str(WORKER_STALL_SECONDS),
+            "--", PYTHON, "-m", "celery", "-A", "kgc_erp", "worker", "-l", "info", "-c", "2",
+        ],
     )
     stack.spawn("beat", [PYTHON, "-m", "celery", "-A", "kgc_erp", "beat", "-l", "info"])
     wait_for_port(port, timeout=30)

@@ -11,12 +11,16 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis
 
 from devstack.shared_folder import REPOSITORY_ROOT
 
 from .waiting import wait_for
+
+if TYPE_CHECKING:
+    from apps.plugin_manager.eventbus.worker_supervisor import LivenessSupervisor
 
 
 def free_port() -> int:
@@ -167,6 +171,7 @@ class WorkerSupervisor:
         self.log_dir = log_dir
         self.concurrency = concurrency
         self.worker: CeleryWorker | None = None
+        self.watcher: LivenessSupervisor | None = None
 
     def ensure(self) -> CeleryWorker:
         if self.worker is None or self.worker.process is None or (
@@ -181,12 +186,69 @@ class WorkerSupervisor:
         self.worker = None
 
     def stop(self) -> None:
+        self.unwatch()
         if self.worker is not None:
             self.worker.stop()
         self.worker = None
 
     def log_tail(self, lines: int = 60) -> str:
         return self.worker.log_tail(lines) if self.worker is not None else ""
+
+    # The product's self-healing, applied to this worker: the same supervisor loop
+    # (`worker_supervisor.LivenessSupervisor`) and liveness check `manage.py
+    # supervise_worker` runs, in a thread of the test process.
+
+    def watch(
+        self, stall_seconds: float, interval: float, failures_to_restart: int = 2
+    ) -> LivenessSupervisor:
+        """Restart this worker when it exits or stops consuming, until `unwatch()`."""
+        from apps.plugin_manager.eventbus import liveness
+        from apps.plugin_manager.eventbus.worker_supervisor import LivenessSupervisor
+
+        broker_url = self.env["CELERY_BROKER_URL"]
+
+        def check() -> liveness.Verdict:
+            node = self.worker.node if self.worker is not None else None
+            client = liveness.broker_client(broker_url)
+            try:
+                return liveness.check(client, node=node, stall_seconds=stall_seconds)
+            finally:
+                client.close()
+
+        self.watcher = LivenessSupervisor(
+            _SupervisedWorker(self),
+            check,
+            interval=interval,
+            failures_to_restart=failures_to_restart,
+        ).start_watching()
+        return self.watcher
+
+    def unwatch(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop_watching()
+            self.watcher = None
+
+
+class _SupervisedWorker:
+    """A `WorkerSupervisor`'s current worker as the product's supervisor sees it
+    (`worker_supervisor.Worker`): start, running, stop."""
+
+    def __init__(self, owner: WorkerSupervisor) -> None:
+        self.owner = owner
+
+    def start(self) -> CeleryWorker:
+        return self.owner.ensure()
+
+    def running(self) -> bool:
+        worker = self.owner.worker
+        return worker is not None and worker.process is not None and (
+            worker.process.poll() is None
+        )
+
+    def stop(self) -> None:
+        worker = self.owner.worker
+        if worker is not None:
+            worker.stop()
 
 
 def database_url(name: str | None = None) -> str:

@@ -36,11 +36,13 @@ class EventBusConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from apps.plugin_manager.eventbus import worker_progress
         from apps.plugin_manager.eventbus.object_sync_panel import render_partner_panel
         from apps.plugin_manager.eventbus.outbox import receivers
         from kgc_erp.admin_extensions import ChangePanel, register_panel
         from kgc_erp.partners.models import Partner
 
         receivers.connect()
+        worker_progress.connect()
         panel = ChangePanel("eventbus.sync", "Külső rendszerek", render_partner_panel)
         register_panel(Partner, panel)

@@ -13,10 +13,14 @@ broker, so they run on a broker and a worker of their own (the infrastructure's 
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import statistics
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -25,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from apps.plugin_manager.eventbus import sweeper
+from apps.plugin_manager.eventbus.dispatch import background
 from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt, Event
 from kgc_erp.partners.models import Partner
 from tests.factories import PartnerFactory
@@ -37,6 +42,8 @@ from .helpers import SHORT_LEASE_SECONDS, enable_gamma
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 S = Delivery.Status
+# The supervisor's stall window in these tests (60 s in production).
+STALL_SECONDS = 5.0
 
 
 @pytest.fixture(scope="module")
@@ -110,16 +117,24 @@ def wait_until_all_succeeded(expected: int, timeout: float, sweep_every: float |
         ) from None
 
 
-def queued_messages(server: RedisServer) -> int:
-    return int(redis.Redis.from_url(server.url).llen("celery"))
+def queued_messages_url(url: str) -> int | str:
+    try:
+        return int(redis.Redis.from_url(url, socket_connect_timeout=1).llen("celery"))
+    except redis.RedisError as error:
+        return f"unknown ({error})"
 
 
 def worker_report(supervisor: WorkerSupervisor) -> str:
     worker = supervisor.worker
+    restarts = len(supervisor.watcher.restarts) if supervisor.watcher else 0
     if worker is None or worker.process is None:
-        return f"deliveries {status_counts()}; no worker"
+        return f"deliveries {status_counts()}; no worker; restarts {restarts}"
     alive = worker.process.poll() is None
-    return f"deliveries {status_counts()}; worker alive: {alive}; log:\n{worker.log_tail()}"
+    return (
+        f"deliveries {status_counts()}; restarts {restarts}; worker alive: {alive}; "
+        f"queued {queued_messages_url(supervisor.env['CELERY_BROKER_URL'])}; "
+        f"log:\n{worker.log_tail()}"
+    )
 
 
 def assert_each_event_applied_once(target: RecordingTarget, expected: int) -> set[str]:
@@ -130,41 +145,96 @@ def assert_each_event_applied_once(target: RecordingTarget, expected: int) -> se
     return event_ids
 
 
-def test_broker_down_while_1000_changes_commit(live_worker, broker, target, tenant_tx):
+@pytest.fixture
+def self_healing_worker(live_worker: WorkerSupervisor) -> Iterator[WorkerSupervisor]:
+    """The live worker under the product's supervisor (what `manage.py supervise_worker`
+    does in production), with a short stall window: restarted when it exits or when work
+    waits in its queue and it makes no progress for STALL_SECONDS."""
+    live_worker.watch(stall_seconds=STALL_SECONDS, interval=1.0)
+    yield live_worker
+    live_worker.unwatch()
+
+
+def save_times(tenant, count: int, prefix: str) -> list[float]:
+    """Seconds each of `count` partner saves took, one transaction each."""
+    times = []
+    for i in range(count):
+        started = time.monotonic()
+        with transaction.atomic():
+            PartnerFactory(tenant=tenant, name=f"{prefix} {i:04d}")
+        times.append(time.monotonic() - started)
+    return times
+
+
+# Longer than the module's limit: on a loaded machine the 1000 saves alone can take
+# minutes, and a restart by the supervisor costs a warm shutdown and a start.
+@pytest.mark.timeout(600)
+def test_broker_down_while_1000_changes_commit(self_healing_worker, broker, target, tenant_tx):
+    # What a save costs on this machine right now, broker up (nobody subscribes yet, so
+    # these record no events).
+    broker_up = statistics.median(save_times(tenant_tx, 30, "Reference"))
     enable_gamma(target.url)
     broker.kill()
 
-    started = time.monotonic()
-    create_partners(tenant_tx, 1000)
-    saving_took = time.monotonic() - started
-    # The saves did not wait for the dead broker (kombu alone would retry for seconds each).
-    assert saving_took < 60, saving_took
+    broker_down = statistics.median(save_times(tenant_tx, 1000, "Partner"))
+    # The saves did not wait for the dead broker: one that did would take at least the
+    # broker's 1 s connect timeout (kombu alone would retry for seconds each). Judged per
+    # save against the machine's own pace, since the machine is shared and its load moves.
+    assert broker_down < max(0.5, 3 * broker_up), (broker_down, broker_up)
     assert Delivery.objects.filter(status=S.PENDING).count() == 1000
     assert target.calls == []
 
     broker.start()
     sweeper.sweep()
+    # Celery's reconnect can leave the worker dead or connected but not consuming (kombu
+    # raising AttributeError from restore_unacked while it closes the lost connection,
+    # celery/celery#8030). The test does nothing about it: the supervisor must.
     try:
-        wait_until_all_succeeded(1000, timeout=45, sweep_every=5)
-    except AssertionError:
-        # Celery's reconnect can leave the worker dead or connected but not consuming: seen
-        # here as kombu raising AttributeError from restore_unacked while it closes the lost
-        # connection (celery/celery#8030, #10205 report the same for Redis brokers). What
-        # production does about it, a supervisor restarting the worker, is done here only
-        # when that is what happened: messages wait in the queue and nothing moves.
-        assert queued_messages(broker) > 0, worker_report(live_worker)
-        warnings.warn(
-            "the celery worker did not resume after the broker restart; restarted it:\n"
-            + worker_report(live_worker),
-            stacklevel=1,
-        )
-        live_worker.kill()
-        live_worker.ensure()
-        sweeper.sweep()
-        wait_until_all_succeeded(1000, timeout=120, sweep_every=5)
+        wait_until_all_succeeded(1000, timeout=300, sweep_every=5)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{worker_report(self_healing_worker)}") from None
 
     event_ids = assert_each_event_applied_once(target, 1000)
     assert target.acknowledged_per_event() == dict.fromkeys(event_ids, 1)
+    watcher = self_healing_worker.watcher
+    assert watcher is not None
+    if watcher.restarts:  # recovered by the supervisor: say so in the test report
+        warnings.warn(
+            "the supervisor restarted the worker: "
+            + "; ".join(
+                f"{r.reason} ({r.verdict.describe() if r.verdict else 'exited'})"
+                for r in watcher.restarts
+            ),
+            stacklevel=1,
+        )
+
+
+def test_a_worker_that_stops_consuming_is_restarted_by_the_supervisor(
+    self_healing_worker, target, tenant_tx
+):
+    # The stall of celery/celery#8030, made on purpose: the worker's main process (the
+    # consumer) stays alive but takes nothing; its pool processes still run.
+    enable_gamma(target.url)
+    stalled = self_healing_worker.worker
+    assert stalled is not None and stalled.process is not None
+    os.kill(stalled.process.pid, signal.SIGSTOP)
+    try:
+        create_partners(tenant_tx, 20)
+        assert background.flush()
+        # The message the stopped consumer's pending BRPOP took out of Redis is lost with
+        # it (never read, so never recorded as unacked): the sweeper (beat) re-publishes.
+        wait_until_all_succeeded(20, timeout=120, sweep_every=5)
+    finally:
+        if stalled.process is not None:  # not restarted: let it go on for the teardown
+            os.kill(stalled.process.pid, signal.SIGCONT)
+
+    watcher = self_healing_worker.watcher
+    assert watcher is not None
+    (restart,) = watcher.restarts
+    assert restart.reason == "the worker stopped consuming"
+    assert restart.verdict is not None and restart.verdict.queued > 0
+    assert self_healing_worker.worker is not stalled
+    assert_each_event_applied_once(target, 20)
 
 
 def test_worker_killed_mid_batch(live_worker, target, tenant_tx):
