@@ -33,7 +33,7 @@ class KnowledgeArticleAdmin(ModelAdmin):
     list_display = ("kb_id", "title", "intent", "updated", "is_active", "embedding_model",
                     "embedded_at")
     list_filter = ("intent", TagFilter, "is_active", "embedding_model")
-    search_fields = ("kb_id", "title", "search_text")
+    search_fields = ("kb_id", "title", "search_title", "search_text")
     readonly_fields = ("embedding_model", "embedding_dim", "content_hash", "embedded_at",
                        "created_at", "modified_at")
     fields = ("kb_id", "title", "body", "intent", "tags", "updated", "is_active",

@@ -42,13 +42,17 @@ class KnowledgeArticle(models.Model):
                                     editable=False)
     embedded_at = models.DateTimeField("beágyazva", null=True, editable=False)
 
-    # Accent-folded lower-case title + tags + body (normalize.fold), maintained on save.
+    # Accent-folded lower-case text (normalize.fold), maintained on save: title and tags
+    # (weight A in the tsvector: a word of the title counts ten times a word of the body),
+    # and the body.
+    search_title = models.TextField(blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
     # 'simple' config: no stemming or stop words of its own (the text is already folded,
     # so the 'hungarian' stemmer, which expects accents, would misread it). Hungarian
     # suffixes are handled at query time by prefix matching (retrieval.ts_query).
     search_vector = models.GeneratedField(
-        expression=SearchVector("search_text", config="simple"),
+        expression=(SearchVector("search_title", config="simple", weight="A")
+                    + SearchVector("search_text", config="simple", weight="D")),
         output_field=SearchVectorField(),
         db_persist=True,
     )
@@ -74,12 +78,46 @@ class KnowledgeArticle(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         # The folded search text follows the content on every save, whoever saves.
-        self.search_text = fold(" ".join([self.title, " ".join(self.tags or []), self.body]))
+        self.search_title = fold(" ".join([self.title, *(self.tags or [])]))
+        self.search_text = fold(self.body)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "search_text" not in update_fields:
-            kwargs["update_fields"] = [*update_fields, "search_text"]  # type: ignore[misc]
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_title", "search_text"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def embedding_text(self) -> str:
         """What gets embedded (the KB README's suggestion: title, blank line, body)."""
         return f"{self.title}\n\n{self.body}"
+
+
+class KnowledgeChunk(models.Model):
+    """One sentence (or price-list line) of an article, with its own vector.
+
+    Short questions match one sentence far better than a whole article ("Elfogadják a
+    SZÉP-kártyát?" is one line of the payment article), so retrieval scores an article by
+    its whole-text vector plus its best sentence; drafting picks sentences by these same
+    vectors without embedding anything at question time.
+    """
+
+    article = models.ForeignKey(KnowledgeArticle, on_delete=models.CASCADE,
+                                related_name="chunks")
+    position = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    embedding = VectorField(dimensions=DIMENSION)
+    embedding_model = models.CharField(max_length=80)
+
+    class Meta:
+        verbose_name = "tudásbázis mondat"
+        verbose_name_plural = "tudásbázis mondatok"
+        ordering = ("article", "position")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "position"],
+                                    name="koko_chunk_article_position_uniq"),
+        ]
+        indexes = [
+            HnswIndex(name="koko_chunk_embedding_hnsw", fields=["embedding"],
+                      m=16, ef_construction=64, opclasses=["vector_cosine_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}#{self.position}"
