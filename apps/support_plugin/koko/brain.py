@@ -39,10 +39,14 @@ HANDOVER_KB_IDS = frozenset(
 )
 
 
+# Requests about the customer's data, their mood or a wish to talk to a person are not
+# about renting, service or sales, whatever machine they mention.
+GENERAL_CATEGORIES = frozenset({Category.GDPR_REQUEST, Category.ANGER, Category.HUMAN_REQUEST})
+
+
 @dataclass(frozen=True)
 class Observation:
     input: InputCheck
-    rules: RuleResult
     vector: Vector | None  # None: nothing to embed (empty, emoji-only, attachment-only)
     hits: tuple[Hit, ...]
 
@@ -71,26 +75,28 @@ class Brain:
     settings: KokoSettings
 
     def observe(self, text: str | None, *, has_attachments: bool = False) -> Observation:
-        """The model-independent part: input checks, rules, embedding and retrieval."""
+        """The expensive, weight-independent part: input checks, embedding and retrieval."""
         checked = inspect(text, has_attachments=has_attachments)
-        rules = check(checked.text)
         if not checked.answerable:
-            return Observation(checked, rules, None, ())
+            return Observation(checked, None, ())
         vector = self.provider.embed_query(checked.text)
         hits = search_vector(vector, checked.text, self.provider.name, k=self.settings.top_k)
-        return Observation(checked, rules, vector, tuple(hits))
+        return Observation(checked, vector, tuple(hits))
 
     def decide(self, text: str | None, *, has_attachments: bool = False) -> Decision:
         return self.judge(self.observe(text, has_attachments=has_attachments))
 
     def judge(self, observation: Observation) -> Decision:
-        checked, rules, vector, hits = (observation.input, observation.rules,
-                                        observation.vector, list(observation.hits))
+        checked, vector, hits = observation.input, observation.vector, list(observation.hits)
+        rules = check(checked.text)
         if vector is None:
             return Decision(Route.ESCALATE, 0.0, "general", 0.0, checked, rules,
                             reasons=(f"input:{checked.kind.value}",))
-        intent, intent_prob = (self.intent_model.predict(vector) if self.intent_model
-                               else (hits[0].intent if hits else "general", 0.0))
+        intent, intent_prob = (
+            self.intent_model.predict(vector, checked.text, [h.intent for h in hits])
+            if self.intent_model else (hits[0].intent if hits else "general", 0.0))
+        if rules.category in GENERAL_CATEGORIES:
+            intent = "general"
         feats = features(hits, intent, intent_prob, len(content_words(checked.text)))
         confidence = self.calibrator.probability(feats) if self.calibrator else 0.0
         reasons: list[str] = []

@@ -30,6 +30,7 @@ FEATURES = (
     "fused_margin",  # lead of the best fused hit over the second, relative
     "text_match",  # 1 when the best fused hit also matched the full-text query
     "agree_top",  # 1 when the vector and the fused ranking put the same article first
+    "text_agrees",  # 1 when the full-text ranking puts the fused winner first too
     "intent_prob",  # classifier probability of its predicted intent
     "intent_agrees",  # 1 when that intent is the best article's intent
     "short",  # 1 for messages of at most two content words
@@ -115,6 +116,7 @@ def features(hits: Sequence[Hit], intent: str | None, intent_prob: float,
         "text_match": 1.0 if top is not None and top.text_rank is not None else 0.0,
         "agree_top": 1.0 if top is not None and by_vector and by_vector[0].kb_id == top.kb_id
         else 0.0,
+        "text_agrees": 1.0 if top is not None and top.text_rank_position == 1 else 0.0,
         "intent_prob": intent_prob,
         "intent_agrees": 1.0 if top is not None and intent == top.intent else 0.0,
         "short": 1.0 if content_word_count <= 2 else 0.0,

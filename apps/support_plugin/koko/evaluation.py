@@ -54,10 +54,11 @@ def observe_all(brain: Brain, examples: Sequence[Example]) -> list[Observation]:
     return [brain.observe(e.text) for e in examples]
 
 
-def article_training_data(model_name: str) -> tuple[list[np.ndarray], list[str]]:
-    rows = KnowledgeArticle.objects.filter(is_active=True, embedding_model=model_name)
-    pairs = [(np.asarray(a.embedding, dtype=np.float32), a.intent) for a in rows]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+def article_training_data(model_name: str) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """Vectors, texts and intents of the knowledge base articles."""
+    rows = list(KnowledgeArticle.objects.filter(is_active=True, embedding_model=model_name))
+    return ([np.asarray(a.embedding, dtype=np.float32) for a in rows],
+            [" ".join([a.title, *a.tags, a.body]) for a in rows], [a.intent for a in rows])
 
 
 def calibration_target(example: Example, observation: Observation) -> int:
@@ -78,13 +79,14 @@ def train_models(examples: Sequence[Example], observations: Sequence[Observation
     """Classifier on everything given; calibrator on out-of-fold classifier outputs, so
     it learns how far to trust the classifier on messages it has not seen."""
     usable = [i for i, o in enumerate(observations) if o.vector is not None]
-    art_vectors, art_intents = article_training_data(model_name)
+    art_vectors, art_texts, art_intents = article_training_data(model_name)
 
     def fit(indices: Sequence[int]) -> IntentModel:
         vectors = [observations[i].vector for i in indices] + art_vectors
+        texts = [observations[i].input.text for i in indices] + art_texts
         intents = [examples[i].intent for i in indices] + art_intents
         weights = [1.0] * len(indices) + [ARTICLE_WEIGHT] * len(art_vectors)
-        return train_intents(vectors, intents, model_name, sample_weight=weights)
+        return train_intents(vectors, texts, intents, model_name, sample_weight=weights)
 
     rows: list[dict[str, float]] = []
     targets: list[int] = []
@@ -93,7 +95,8 @@ def train_models(examples: Sequence[Example], observations: Sequence[Observation
         model = fit([i for i in usable if i not in held_out])
         for i in sorted(held_out):
             obs = observations[i]
-            intent, prob = model.predict(obs.vector)
+            intent, prob = model.predict(obs.vector, obs.input.text,
+                                         [h.intent for h in obs.hits])
             rows.append(features(list(obs.hits), intent, prob,
                                  len(content_words(obs.input.text))))
             targets.append(calibration_target(examples[i], obs))

@@ -28,7 +28,7 @@ class Category(StrEnum):
     COMPLAINT = "complaint"
     ANGER = "anger"
     SPECIFIC_STATUS = "specific_status"
-    OUT_OF_SCOPE = "out_of_scope"  # decided by retrieval, not by a rule
+    OUT_OF_SCOPE = "out_of_scope"  # mostly decided by retrieval; purchase prices by a rule
     HUMAN_REQUEST = "human_request"  # the customer asks for a person
 
 
@@ -89,9 +89,16 @@ CATEGORY_RULES: tuple[tuple[Category, re.Pattern[str]], ...] = (
         r"\bridiculous\b", r"\bworst\b", r"\bterrible\b", r"\bunacceptable\b",
         r"\bidiot", r"\bstupid\b", r"\bscam\b",
     )),
+    # The knowledge base lists rental prices only: "how much is a new X" or "what would you
+    # pay for my old X" must not be answered from a rental price list.
+    (Category.OUT_OF_SCOPE, re.compile(
+        r"(?=.*(mennyibe kerul|mennyiert|mibe kerul|\bara\b|\barat\b|how much))"
+        r"(?=.*(\buj\b|vasarol|megvasarol|megvenn|vennek|\bvenni\b|\bbuy\b|\bnew\b))",
+    )),
     (Category.HUMAN_REQUEST, _rx(
         r"(beszelhet\w*|beszelni|kapcsol\w*)\s+(egy\s+)?(kollega|emberrel|ugyintezo)",
-        r"adjon\s+egy\s+embert", r"\bkollegaval\b", r"\bhuman\b", r"real person",
+        r"adjon\s+egy\s+embert", r"\bkollegaval\b", r"kivel\s+(beszelhet|egyeztethet)",
+        r"\bhuman\b", r"real person",
         r"\btalk to (an? )?(agent|person|someone)\b",
     )),
 )
