@@ -33,7 +33,8 @@ def from_mapping(values: Mapping[str, object]) -> KokoSettings:
     defaults = KokoSettings()
     provider = str(values.get("embedding_provider") or defaults.embedding_provider).lower()
     try:
-        top_k = int(values.get("retrieval_top_k") or defaults.top_k)  # type: ignore[call-overload]
+        raw_top_k = values.get("retrieval_top_k")
+        top_k = defaults.top_k if raw_top_k in (None, "") else int(raw_top_k)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         top_k = defaults.top_k
     return KokoSettings(

@@ -8,13 +8,14 @@ the draft cannot state a fact the knowledge base does not (the numbers check in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .embeddings import Vector
-from .normalize import content_words
+from .normalize import content_words, fold
 
 GREETING = "Tisztelt Ügyfelünk!"
 CLOSING = (
@@ -26,6 +27,12 @@ MAX_BODY_CHARS = 480
 # Sentence similarity is mostly semantic; shared (folded) words break near-ties, e.g. the
 # price-list line that names the machine the customer asked about.
 LEXICAL_WEIGHT = 0.05
+# "Mennyi a kaució?" wants the sentence with the amount, not the one on how to pay it.
+FIGURE_BONUS = 0.03
+_ASKS_QUANTITY = re.compile(
+    r"\b(mennyi\w*|hany|mekkora|meddig|mikor|ar|ara|arat|dij\w*|koltseg\w*|how much|"
+    r"how long|how many|price|fee|cost)\b")
+_HAS_FIGURE = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,9 @@ def best_sentences(question: str, query_vector: Vector, chunks: Sequence[Chunk],
         return []
     semantic = np.asarray([c.vector for c in chunks]) @ np.asarray(query_vector)
     question_words = set(content_words(question))
+    wants_figure = bool(_ASKS_QUANTITY.search(fold(question)))
     scores = [float(sem) + LEXICAL_WEIGHT * _lexical_overlap(question_words, c.text)
+              + (FIGURE_BONUS if wants_figure and _HAS_FIGURE.search(c.text) else 0.0)
               for sem, c in zip(semantic, chunks, strict=True)]
     ranked = sorted(range(len(chunks)), key=lambda i: scores[i], reverse=True)
     chosen: list[int] = []

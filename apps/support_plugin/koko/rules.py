@@ -113,7 +113,7 @@ _STATUS_PHRASE = _rx(
 _OWN_THING = _rx(
     # "javításom", "fűnyíróm", "gépemre", "rendelésemmel", "bérlésem" ...
     r"\b\w*(gep|funyiro|furesz|furo|akku|akkumulator|sovenyvago|kasza|aggregator|"
-    r"kompresszor|csiszolo|rendeles|javitas|munkalap|berles|arajanlat|keszulek)\w*?"
+    r"kompresszor|csiszolo|rendeles|javitas|munkalap|berles|arajanlat|keszulek)"
     r"(om|em|am|m)(et|at|re|ra|mel|mal|rol|ral|nak|nek)?\b",
     r"\b(leadott|leadtam|megrendelt|rendelt|mostani|berelt)\b",
     r"\bmy (repair|order|machine|rental|device)\b",

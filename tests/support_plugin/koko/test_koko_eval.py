@@ -18,7 +18,7 @@ def test_writes_one_line_per_message_in_the_agreed_format(kb: object, tmp_path: 
         {"id": "m2", "text": "Ügyvédhez fordulok, ha nem fizetnek!"},
         {"id": "m3", "text": ""},
         {"id": 4, "text": "😀"},
-        {"id": "m5", "text": "mikor vagytok nyitva gyorben szombaton"},
+        {"id": "m5", "text": "gyori uzlet nyitvatartasa"},
     ]
     source.write_text("\n".join(json.dumps(m, ensure_ascii=False) for m in messages) + "\n\n",
                       encoding="utf-8")
