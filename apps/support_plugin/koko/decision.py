@@ -1,0 +1,137 @@
+"""One confidence number per reply and the route it leads to.
+
+Confidence is a calibrated probability that the best article answers the message well
+enough to send without a person: a logistic regression over retrieval and classifier
+signals (``FEATURES``), fitted on the dev set's labels (see ``evaluation``), then lowered
+by the rules. The route follows the tenant's bands, and a few hard limits override them:
+a never-auto category always escalates; a draft whose figures are not all in its cited
+articles is never auto-sent; cautions and non-Hungarian messages stop at approval.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+from .classifier import WEIGHTS_DIR
+from .retrieval import Hit
+
+CONFIDENCE_WEIGHTS = WEIGHTS_DIR / "confidence.json"
+
+FEATURES = (
+    "cosine",  # whole-text cosine similarity of the best fused hit
+    "sentence",  # cosine of that article's best sentence
+    "margin",  # lead of the best vector hit's score over the second one
+    "fused_margin",  # lead of the best fused hit over the second, relative
+    "text_match",  # 1 when the best fused hit also matched the full-text query
+    "agree_top",  # 1 when the vector and the fused ranking put the same article first
+    "text_agrees",  # 1 when the full-text ranking puts the fused winner first too
+    "intent_prob",  # classifier probability of its predicted intent
+    "intent_agrees",  # 1 when that intent is the best article's intent
+    "short",  # 1 for messages of at most two content words
+)
+
+# Multipliers applied to the calibrated number by the rules.
+CATEGORY_FACTOR = 0.2
+CAUTION_FACTOR = 0.75
+
+
+class Route(StrEnum):
+    AUTO = "auto"
+    APPROVAL = "approval"
+    ESCALATE = "escalate"
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    coef: tuple[float, ...]
+    intercept: float
+    # Features are standardised with the training set's mean and scale.
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = self.intercept
+        for name, w, m, s in zip(FEATURES, self.coef, self.mean, self.scale, strict=True):
+            z += w * (features[name] - m) / s
+        return 1 / (1 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    def to_json(self) -> dict[str, object]:
+        return {"features": list(FEATURES), "coef": [round(c, 6) for c in self.coef],
+                "intercept": round(self.intercept, 6), "mean": [round(m, 6) for m in self.mean],
+                "scale": [round(s, 6) for s in self.scale]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Calibrator:
+        if list(data["features"]) != list(FEATURES):  # type: ignore[call-overload]
+            raise ValueError("confidence weights were trained on other features")
+        return cls(tuple(data["coef"]), float(data["intercept"]),  # type: ignore[arg-type]
+                   tuple(data["mean"]), tuple(data["scale"]))  # type: ignore[arg-type]
+
+
+def fit_calibrator(rows: Sequence[Mapping[str, float]], targets: Sequence[int],
+                   *, c: float = 1.0) -> Calibrator:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.asarray([[row[f] for f in FEATURES] for row in rows], dtype=np.float64)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((x - mean) / scale, list(targets))
+    return Calibrator(tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]),
+                      tuple(float(v) for v in mean), tuple(float(v) for v in scale))
+
+
+def save_calibrator(calibrator: Calibrator, path: Path = CONFIDENCE_WEIGHTS) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(calibrator.to_json(), indent=1) + "\n")
+
+
+@cache
+def load_calibrator(path: Path = CONFIDENCE_WEIGHTS) -> Calibrator | None:
+    if not path.exists():
+        return None
+    return Calibrator.from_json(json.loads(path.read_text()))
+
+
+def features(hits: Sequence[Hit], intent: str | None, intent_prob: float,
+             content_word_count: int) -> dict[str, float]:
+    by_vector = sorted((h for h in hits if h.vector_rank is not None),
+                       key=lambda h: h.vector_rank or 0)
+    scores = [(h.cosine or 0.0) + (h.sentence or h.cosine or 0.0) for h in by_vector]
+    top = hits[0] if hits else None
+    fused = [h.fused for h in hits]
+    return {
+        "cosine": (top.cosine or 0.0) if top else 0.0,
+        "sentence": (top.sentence or 0.0) if top else 0.0,
+        "margin": scores[0] - scores[1] if len(scores) > 1 else (scores[0] if scores else 0.0),
+        "fused_margin": (fused[0] - fused[1]) / fused[0] if len(fused) > 1 and fused[0] else 1.0,
+        "text_match": 1.0 if top is not None and top.text_rank is not None else 0.0,
+        "agree_top": 1.0 if top is not None and by_vector and by_vector[0].kb_id == top.kb_id
+        else 0.0,
+        "text_agrees": 1.0 if top is not None and top.text_rank_position == 1 else 0.0,
+        "intent_prob": intent_prob,
+        "intent_agrees": 1.0 if top is not None and intent == top.intent else 0.0,
+        "short": 1.0 if content_word_count <= 2 else 0.0,
+    }
+
+
+def band(confidence: float, auto_threshold: float, approval_threshold: float) -> Route:
+    if confidence >= auto_threshold:
+        return Route.AUTO
+    if confidence >= approval_threshold:
+        return Route.APPROVAL
+    return Route.ESCALATE
+
+
+def cap(route: Route, ceiling: Route) -> Route:
+    """The more careful of the two routes (auto < approval < escalate)."""
+    order = (Route.AUTO, Route.APPROVAL, Route.ESCALATE)
+    return max(route, ceiling, key=order.index)
