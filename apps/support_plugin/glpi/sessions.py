@@ -70,7 +70,7 @@ class GlpiSession:
         try:
             GlpiClient(self).kill_session(token)
         except GlpiError as exc:  # an expired session is the same as a killed one
-            log.info("glpi.session.kill-failed url=%s: %s", self.connection.base, exc)
+            log.debug("glpi.session.kill-failed url=%s: %s", self.connection.base, exc)
         self.http.close()
 
 
