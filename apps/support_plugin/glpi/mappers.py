@@ -156,10 +156,9 @@ def technician_message(ticket_id: int, content: str) -> str:
     return f"{chatwoot_text_from_html(content)}\n\n(GLPI jegy #{ticket_id})"
 
 
-def status_note(ticket_id: int, old: int | None, new: int) -> str:
-    before = STATUS_LABELS.get(old or 0, str(old)) if old else "?"
-    return (f"GLPI jegy #{ticket_id} állapota megváltozott: {before} → "
-            f"{STATUS_LABELS.get(new, str(new))}")
+def status_note(ticket_id: int, old: int, new: int) -> str:
+    return (f"GLPI jegy #{ticket_id} állapota megváltozott: "
+            f"{STATUS_LABELS.get(old, str(old))} → {STATUS_LABELS.get(new, str(new))}")
 
 
 __all__ = (

@@ -134,26 +134,57 @@ def _sync_ticket(client: GlpiClient, chatwoot: ChatwootClient, link: GlpiTicketL
                     private=False, followup_id=followup_id):
                 result.messages += 1
             highest = max(highest, followup_id)
-        changed = link.glpi_status is not None and status != link.glpi_status
-        if changed and _post_once(chatwoot, link, f"s{status}@{date_mod}",
-                                  mappers.status_note(link.ticket_id or 0, link.glpi_status,
-                                                      status), private=True):
-            result.notes += 1
-        link.last_followup_id = highest
-        link.glpi_status = status
-        link.last_synced_at = timezone.now()
-        link.last_error = ""
-        link.save(update_fields=["last_followup_id", "glpi_status", "last_synced_at",
-                                 "last_error", "updated_at"])
+        for key, fresh in _status_changes(client, link, status, date_mod):
+            old, new = _statuses_of(key)
+            if _post_once(chatwoot, link, key, mappers.status_note(link.ticket_id or 0, old, new),
+                          private=True, just_recorded=fresh):
+                result.notes += 1
+        GlpiTicketLink.objects.filter(pk=link.pk).update(
+            last_followup_id=highest, last_synced_at=timezone.now(), last_error="")
     except Exception as exc:
         GlpiTicketLink.objects.filter(pk=link.pk).update(
             last_error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
 
 
+def _statuses_of(key: str) -> tuple[int, int]:
+    """``"s1-5@2026-..."`` -> (1, 5)."""
+    old, _, new = key[1:].partition("@")[0].partition("-")
+    return int(old), int(new)
+
+
+def _status_changes(client: GlpiClient, link: GlpiTicketLink, seen: int,
+                    date_mod: str) -> list[tuple[str, bool]]:
+    """Keys of the status notes to post: a change made in GLPI (recorded now, under the
+    link's row lock, which ``ticket_sync.follow_status`` holds while *it* changes the
+    status, so our own change is never taken for a technician's), and any note an
+    earlier poll recorded but could not post."""
+    keys = [(key, False) for key in link.records.filter(
+        direction=GlpiSyncRecord.Direction.TO_CHATWOOT, state=GlpiSyncRecord.State.PENDING,
+        key__startswith="s").values_list("key", flat=True)]
+    known = GlpiTicketLink.objects.filter(pk=link.pk).values_list("glpi_status", flat=True)
+    if known.first() == seen:
+        return keys
+    with transaction.atomic():
+        locked = GlpiTicketLink.objects.select_for_update().get(pk=link.pk)
+        # The search row may be older than a change we just made: ask GLPI now.
+        current = require_int(client.get_item("Ticket", link.ticket_id or 0), "status",
+                              f"Ticket {link.ticket_id}")
+        if locked.glpi_status is not None and current != locked.glpi_status:
+            key = f"s{locked.glpi_status}-{current}@{date_mod}"
+            _, created = GlpiSyncRecord.objects.get_or_create(
+                ticket=locked, direction=GlpiSyncRecord.Direction.TO_CHATWOOT, key=key)
+            keys.append((key, created))
+        locked.glpi_status = current
+        locked.save(update_fields=["glpi_status", "updated_at"])
+    return keys
+
+
 def _post_once(chatwoot: ChatwootClient, link: GlpiTicketLink, key: str, content: str, *,
-               private: bool, followup_id: int | None = None) -> bool:
-    """Post into the conversation unless this key was posted already; True if posted."""
+               private: bool, followup_id: int | None = None,
+               just_recorded: bool = False) -> bool:
+    """Post into the conversation unless this key was posted already; True if posted.
+    The record is committed before the post (``just_recorded``: by the caller)."""
     source_id = f"{OWN_SOURCE_PREFIX}{link.ticket_id}:{key}"
     with transaction.atomic():
         record, created = GlpiSyncRecord.objects.select_for_update().get_or_create(
@@ -162,7 +193,7 @@ def _post_once(chatwoot: ChatwootClient, link: GlpiTicketLink, key: str, content
     if record.state != GlpiSyncRecord.State.PENDING:
         return False
     message_id: int | None = None
-    if not created:  # an earlier post may have arrived, its answer lost
+    if not (created or just_recorded):  # an earlier post may have arrived, its answer lost
         message_id = next((int(m["id"]) for m in chatwoot.list_messages(link.conversation_id)
                            if m.get("source_id") == source_id), None)
     if message_id is None:

@@ -155,23 +155,27 @@ def target_status(chatwoot_status: str, current: int | None) -> int | None:
 
 
 def follow_status(client: GlpiClient, link: GlpiTicketLink, chatwoot_status: str) -> None:
-    """Resolved in Chatwoot -> ticket solved; reopened -> back to processing."""
+    """Resolved in Chatwoot -> ticket solved; reopened -> back to processing. The link's
+    row stays locked while GLPI is changed, so the poll (which takes the same lock before
+    it compares statuses) never reports our own change back as a technician's."""
     assert link.ticket_id is not None
-    current = link.glpi_status
-    if chatwoot_status == "open" and current in (mappers.SOLVED, mappers.WAITING, None):
-        # Our record may be stale (a technician changed it since the last poll): ask GLPI.
-        row = client.get_item("Ticket", link.ticket_id)
-        current = require_int(row, "status", f"Ticket {link.ticket_id}")
-    wanted = target_status(chatwoot_status, current)
-    if wanted is not None:
-        client.update_item("Ticket", link.ticket_id, {"status": wanted})
-        log.info("glpi.ticket.status ticket=%s %s -> %s", link.ticket_id, current, wanted)
-    link.chatwoot_status = chatwoot_status[:20]
-    link.glpi_status = wanted if wanted is not None else current
-    link.last_synced_at = timezone.now()
-    link.last_error = ""
-    link.save(update_fields=["chatwoot_status", "glpi_status", "last_synced_at", "last_error",
-                             "updated_at"])
+    with transaction.atomic():
+        locked = GlpiTicketLink.objects.select_for_update().get(pk=link.pk)
+        current = locked.glpi_status
+        if chatwoot_status == "open" and current in (mappers.SOLVED, mappers.WAITING, None):
+            # Our record may be stale (a technician changed it since the last poll).
+            row = client.get_item("Ticket", link.ticket_id)
+            current = require_int(row, "status", f"Ticket {link.ticket_id}")
+        wanted = target_status(chatwoot_status, current)
+        if wanted is not None:
+            client.update_item("Ticket", link.ticket_id, {"status": wanted})
+            log.info("glpi.ticket.status ticket=%s %s -> %s", link.ticket_id, current, wanted)
+        locked.chatwoot_status = chatwoot_status[:20]
+        locked.glpi_status = wanted if wanted is not None else current
+        locked.last_synced_at = timezone.now()
+        locked.last_error = ""
+        locked.save(update_fields=["chatwoot_status", "glpi_status", "last_synced_at",
+                                   "last_error", "updated_at"])
 
 
 __all__ = ("TicketSource", "ensure_ticket", "follow_status", "target_status", "ticket_url")

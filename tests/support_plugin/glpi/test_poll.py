@@ -20,6 +20,7 @@ from .helpers import (
     followups,
     glpi_deliveries_settled,
     message_created,
+    status_changed,
 )
 from .test_mirror_pipeline import _send
 
@@ -29,6 +30,10 @@ FIRST = "Jó napot! A láncfűrészem lánca leesik, megjavítják?"
 def _ours(chatwoot: ChatwootHandle, display_id: int) -> list[dict[str, Any]]:
     return [m for m in messages_in(chatwoot, display_id)
             if (m["source_id"] or "").startswith("kgc:glpi:")]
+
+
+def glpi_ticket_status(glpi: SandboxHandle, ticket_id: int) -> int:
+    return next(t["status"] for t in glpi.state()["records"]["Ticket"] if t["id"] == ticket_id)
 
 
 def _poll(tenant: Tenant) -> None:
@@ -81,6 +86,15 @@ def test_technician_followup_and_status_change_come_back_once(
     assert "Hozza be nyugodtan" not in everything and "garanciális" not in everything
 
     # a second poll finds nothing new
+    _poll(mirrored)
+    assert len(_ours(chatwoot, display_id)) == 2
+
+    # the agent resolves, then reopens the conversation in Chatwoot: the ticket goes back
+    # to processing by our hand, which the next poll does not report as a GLPI change
+    _send(live_server.url, mirrored, [status_changed(display_id, contact, "resolved"),
+                                      status_changed(display_id, contact, "open")])
+    wait_for(lambda: glpi_ticket_status(glpi, link.ticket_id) == 2, message="reopened")
+    wait_for(glpi_deliveries_settled, message="settled")
     _poll(mirrored)
     assert len(_ours(chatwoot, display_id)) == 2
 
