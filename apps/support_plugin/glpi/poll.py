@@ -186,24 +186,28 @@ def _post_once(chatwoot: ChatwootClient, link: GlpiTicketLink, key: str, content
     """Post into the conversation unless this key was posted already; True if posted.
     The record is committed before the post (``just_recorded``: by the caller)."""
     source_id = f"{OWN_SOURCE_PREFIX}{link.ticket_id}:{key}"
-    with transaction.atomic():
-        record, created = GlpiSyncRecord.objects.select_for_update().get_or_create(
+    with transaction.atomic():  # committed before the post: a crash leaves it pending
+        record, created = GlpiSyncRecord.objects.get_or_create(
             ticket=link, direction=GlpiSyncRecord.Direction.TO_CHATWOOT, key=key,
             defaults={"followup_id": followup_id})
     if record.state != GlpiSyncRecord.State.PENDING:
         return False
-    message_id: int | None = None
-    if not (created or just_recorded):  # an earlier post may have arrived, its answer lost
-        message_id = next((int(m["id"]) for m in chatwoot.list_messages(link.conversation_id)
-                           if m.get("source_id") == source_id), None)
-    if message_id is None:
-        message_id = int(chatwoot.create_message(link.conversation_id, content,
-                                                 private=private, source_id=source_id)["id"])
-    record.chatwoot_message_id = message_id
-    record.state = GlpiSyncRecord.State.DONE
-    record.save(update_fields=["chatwoot_message_id", "state", "updated_at"])
+    # Locked until the message id is stored: two polls at once never post it twice.
+    with transaction.atomic():
+        record = GlpiSyncRecord.objects.select_for_update().get(pk=record.pk)
+        if record.state != GlpiSyncRecord.State.PENDING:
+            return False
+        message_id: int | None = None
+        if not (created or just_recorded):  # an earlier post may have arrived, answer lost
+            message_id = next((int(m["id"]) for m in chatwoot.list_messages(link.conversation_id)
+                               if m.get("source_id") == source_id), None)
+        if message_id is None:
+            message_id = int(chatwoot.create_message(link.conversation_id, content,
+                                                     private=private, source_id=source_id)["id"])
+        record.chatwoot_message_id = message_id
+        record.state = GlpiSyncRecord.State.DONE
+        record.save(update_fields=["chatwoot_message_id", "state", "updated_at"])
     log.info("glpi.poll.posted ticket=%s key=%s private=%s", link.ticket_id, key, private)
     return True
-
 
 __all__ = ("PollResult", "poll_tenant")

@@ -83,21 +83,28 @@ def _create(client: GlpiClient, settings: GlpiSettings, tenant: Tenant,
 def ensure_ticket(client: GlpiClient, settings: GlpiSettings, tenant: Tenant,
                   source: TicketSource) -> GlpiTicketLink:
     """The conversation's ticket, created in GLPI when it does not exist yet."""
-    with transaction.atomic():
-        link, created = GlpiTicketLink.objects.select_for_update().get_or_create(
+    with transaction.atomic():  # committed before the create: a crash leaves it pending
+        link, created = GlpiTicketLink.objects.get_or_create(
             tenant=tenant, account_id=source.account_id, conversation_id=source.conversation_id,
             defaults={"worklog_id": _worklog_id(tenant, source.worklog_id),
                       "chatwoot_status": source.status[:20]},
         )
     if link.ticket_id is None:
-        ticket_id = None if created else _adopt_existing(client, source)
-        requester_id = link.requester_id
-        if ticket_id is not None:
-            log.info("glpi.ticket.adopted ticket=%s conversation=%s", ticket_id, link.object_id)
-        else:
-            ticket_id, requester_id = _create(client, settings, tenant, source)
-            log.info("glpi.ticket.created ticket=%s conversation=%s", ticket_id, link.object_id)
-        _complete(link, ticket_id, requester_id, source, settings)
+        # Locked until the ticket id is stored: a second run for the same conversation
+        # (a redelivery whose lease ran out) waits here, then finds the ticket.
+        with transaction.atomic():
+            link = GlpiTicketLink.objects.select_for_update().get(pk=link.pk)
+            if link.ticket_id is None:
+                ticket_id = None if created else _adopt_existing(client, source)
+                requester_id = link.requester_id
+                if ticket_id is not None:
+                    log.info("glpi.ticket.adopted ticket=%s conversation=%s", ticket_id,
+                             link.object_id)
+                else:
+                    ticket_id, requester_id = _create(client, settings, tenant, source)
+                    log.info("glpi.ticket.created ticket=%s conversation=%s", ticket_id,
+                             link.object_id)
+                _complete(link, ticket_id, requester_id, source, settings)
     elif link.worklog_id is None and source.worklog_id:
         link.worklog_id = _worklog_id(tenant, source.worklog_id)
         if link.worklog_id:
