@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypedDict, cast
+from typing import TYPE_CHECKING, cast
 
 import requests
 
@@ -73,33 +73,6 @@ class Connection:
         else:
             headers["Session-Token"] = session_token
         return headers
-
-
-class TicketRow(TypedDict, total=False):
-    id: int
-    name: str
-    status: int
-    date_mod: str
-    entities_id: int
-    content: str
-
-
-class FollowupRow(TypedDict, total=False):
-    id: int
-    items_id: int
-    users_id: int
-    content: str
-    is_private: int
-    date: str
-
-
-class ItemRow(TypedDict, total=False):
-    """A User, Contact or UserEmail row: only the columns the connector reads."""
-
-    id: int
-    users_id: int
-    name: str
-    email: str
 
 
 @dataclass(frozen=True)
@@ -333,11 +306,8 @@ __all__ = (
     "DEFAULT_TIMEOUT",
     "Answer",
     "Connection",
-    "FollowupRow",
     "GlpiClient",
-    "ItemRow",
     "Page",
-    "TicketRow",
     "content_range_total",
     "require_int",
 )
