@@ -8,7 +8,7 @@ reported per row and does not stop the others.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
@@ -16,12 +16,14 @@ from django.http import HttpRequest
 
 from kgc_erp.state_machine import InvalidTransition
 
+_ModelT = TypeVar("_ModelT", bound=Model)
+
 
 def apply_to_selected(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
-    queryset: QuerySet[Any],
-    service: Callable[[Any], Model],
+    queryset: QuerySet[_ModelT],
+    service: Callable[[_ModelT], Model],
     done_message: str,
 ) -> None:
     done = 0
@@ -37,11 +39,13 @@ def apply_to_selected(
 
 
 def transition_action(
-    service: Callable[[Any], Model], description: str, done_message: str
-) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Any]], None]:
+    service: Callable[[_ModelT], Model], description: str, done_message: str
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[_ModelT]], None]:
     """Build an admin action (with its Hungarian label) that runs `service` per row."""
 
-    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def action(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[_ModelT]
+    ) -> None:
         apply_to_selected(modeladmin, request, queryset, service, done_message)
 
     action.__name__ = f"action_{service.__name__}"

@@ -13,7 +13,7 @@ class InvalidTransition(Exception):
 
 
 def ensure_transition(
-    allowed: Mapping[str, frozenset[str]], current: str, target: str, labels: Mapping[str, str]
+    allowed: Mapping[str, frozenset[str]], current: str, target: str, labels: Mapping[str, object]
 ) -> None:
     if target not in allowed.get(current, frozenset()):
         raise InvalidTransition(

@@ -1,6 +1,12 @@
 """The CRM plugin's manifest: Twenty CRM sync, marketing e-mails, Krayin."""
 
-from apps.plugin_manager.plugins import PluginAction, PluginAppConfig, SettingField, SettingKind
+from apps.plugin_manager.plugins import (
+    AdminAction,
+    PluginAction,
+    PluginAppConfig,
+    SettingField,
+    SettingKind,
+)
 
 OUTBOUND = "apps.crm_plugin.twenty.outbound"
 
@@ -37,6 +43,7 @@ class CrmPluginConfig(PluginAppConfig):
                      env="CRM_RATE_LIMIT_PER_MINUTE", default=100),
     )
     health_check = "apps.crm_plugin.twenty.health.check"
+    setup_step = "apps.crm_plugin.twenty.schema_bootstrap.ensure_schema"
     actions = (
         PluginAction("initial_sync", "Kezdeti szinkron a Twenty CRM-be (folytatható)",
                      "crm_plugin.twenty.initial_sync", long_running=True),
@@ -46,6 +53,11 @@ class CrmPluginConfig(PluginAppConfig):
                      "crm_plugin.twenty.bootstrap_schema"),
     )
     webhook_sources = {"twenty": "apps.crm_plugin.twenty.webhooks.TwentySource"}
+    admin_actions = (
+        AdminAction("partners.Partner", "gdpr_export_twenty",
+                    "GDPR export a Twenty CRM-ből (JSON)", "crm_plugin.twenty.gdpr_export",
+                    permission="crm_plugin.export_crm_data"),
+    )
 
     def ready(self) -> None:
         super().ready()

@@ -58,6 +58,8 @@ class SyncRun(models.Model):
     class Meta:
         verbose_name = "CRM szinkron"
         verbose_name_plural = "CRM szinkronok"
+        # Reading a person's CRM data out is a privacy-relevant act of its own.
+        permissions = [("export_crm_data", "Partnerek CRM-adatainak exportálása")]
         ordering = ("-started_at", "-id")
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from celery import Task, current_app
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +29,7 @@ from django.utils.module_loading import import_string
 from kgc_erp.tenants.models import Tenant
 
 from .models import PluginActionRun, PluginToggleAudit
-from .plugins import PluginAction
+from .plugins import AdminAction, PluginAction
 from .registry import get_plugin
 from .runtime import is_enabled
 from .services import audit
@@ -37,11 +37,21 @@ from .services import audit
 log = logging.getLogger("plugin_manager.actions")
 
 
-def find_action(plugin_id: str, name: str) -> PluginAction:
-    for action in get_plugin(plugin_id).actions:
+def find_action(plugin_id: str, name: str) -> PluginAction | AdminAction:
+    plugin = get_plugin(plugin_id)
+    candidates: list[PluginAction | AdminAction] = [*plugin.actions, *plugin.admin_actions]
+    for action in candidates:
         if action.name == name:
             return action
     raise ValidationError({"action": [f"Ismeretlen művelet: {name}."]})
+
+
+def action_label(plugin_id: str, name: str) -> str:
+    """The Hungarian label of an action run's action (its name if the plugin is gone)."""
+    try:
+        return find_action(plugin_id, name).label
+    except (ValidationError, LookupError):
+        return name
 
 
 def start_action(
@@ -49,7 +59,8 @@ def start_action(
     tenant: Tenant | None,
     name: str,
     *,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
+    parameters: dict[str, object] | None = None,
 ) -> PluginActionRun:
     """Record a run and enqueue the plugin's task once the row is committed.
 
@@ -67,11 +78,12 @@ def start_action(
             plugin_id=plugin_id,
             tenant=tenant,
             action=action.name,
+            parameters=parameters or {},
             started_by=user if user is not None and user.is_authenticated else None,
         )
         audit(plugin_id, tenant, PluginToggleAudit.Action.ACTION, user=user,
               details={"action": action.name, "run_id": run.pk})
-        transaction.on_commit(lambda: _enqueue(action, tenant_id, run.pk))
+        transaction.on_commit(lambda: _enqueue(action, tenant_id, run.pk, parameters))
     return run
 
 
@@ -85,8 +97,9 @@ def _importable_task(name: str) -> Task | None:
     return candidate if isinstance(candidate, Task) else None
 
 
-def _enqueue(action: PluginAction, tenant_id: int | None, run_id: int) -> None:
-    kwargs = {"tenant_id": tenant_id, "run_id": run_id}
+def _enqueue(action: PluginAction | AdminAction, tenant_id: int | None, run_id: int,
+             parameters: dict[str, object] | None = None) -> None:
+    kwargs: dict[str, object] = {"tenant_id": tenant_id, "run_id": run_id, **(parameters or {})}
     try:
         # A task registered in this process is called through its object (so routing and
         # eager mode apply); otherwise by name, for tasks living only on the workers.
@@ -107,6 +120,10 @@ def _enqueue(action: PluginAction, tenant_id: int | None, run_id: int) -> None:
 @dataclass
 class RunReporter:
     run_id: int
+
+    def result(self, value: object) -> None:
+        """Keep a small JSON result on the run for its starter to download."""
+        PluginActionRun.objects.filter(pk=self.run_id).update(result=value)
 
     def progress(self, current: int, total: int | None = None, message: str = "") -> None:
         fields: dict[str, object] = {"progress_current": current}
@@ -137,4 +154,4 @@ def action_run(run_id: int) -> Iterator[RunReporter]:
     )
 
 
-__all__ = ("RunReporter", "action_run", "find_action", "start_action")
+__all__ = ("RunReporter", "action_label", "action_run", "find_action", "start_action")

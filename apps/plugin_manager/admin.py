@@ -9,10 +9,11 @@ so they are validated and audited exactly like the `plugins` command's.
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
 from django.http import (
     Http404,
     HttpRequest,
@@ -26,14 +27,17 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin
 
+from kgc_erp.tenants.admin_scoping import staff_user
 from kgc_erp.tenants.models import Tenant
 from kgc_erp.tenants.scoping import tenant_of_user, visible_tenants
 
 from . import health
 from .actions import find_action, start_action
+from .audit_summary import audit_summary
 from .forms import PluginSettingsForm
-from .models import PluginActionRun, PluginState, PluginToggleAudit
+from .models import HealthCheckRecord, PluginActionRun, PluginState, PluginToggleAudit
 from .overview import ScopeView, build_overview, scope_key, tenant_for_scope
+from .plugins import PluginAppConfig
 from .registry import UnknownPlugin, get_plugin
 from .runtime import is_enabled
 from .services import audit, set_enabled, update_settings
@@ -60,16 +64,16 @@ class ManagePluginsPermissionMixin:
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_manage(request)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return can_manage(request)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -80,6 +84,8 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
+            path("runs/<int:run_id>/result/", wrap(self.run_result_view),
+                 name="plugin_manager_run_result"),
             path("runs/<int:run_id>/progress/", wrap(self.run_progress_view),
                  name="plugin_manager_run_progress"),
             path("<str:plugin_id>/<str:scope>/", wrap(self.scope_view),
@@ -95,11 +101,13 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+    def _context(self, request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
         return {**self.admin_site.each_context(request), "title": title,
                 "opts": self.model._meta, **extra}
 
-    def _guard(self, request: HttpRequest, plugin_id: str, scope: str) -> tuple[Any, Tenant | None]:
+    def _guard(
+        self, request: HttpRequest, plugin_id: str, scope: str
+    ) -> tuple[PluginAppConfig, Tenant | None]:
         if not can_manage(request):
             raise PermissionDenied
         try:
@@ -128,7 +136,9 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
 
     # --- pages --------------------------------------------------------------------------
 
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
         if not can_manage(request):
             raise PermissionDenied
         restricted_to = tenant_of_user(request.user)
@@ -160,7 +170,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         if request.method == "POST" and form.is_valid():
             changes, clear = form.changes()
             try:
-                update_settings(plugin_id, tenant, changes, clear=clear, user=request.user)
+                update_settings(plugin_id, tenant, changes, clear=clear, user=staff_user(request))
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
@@ -183,7 +193,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         enabled, verb = SWITCH_TARGETS[target]
         if request.method == "POST":
             try:
-                now_enabled = set_enabled(plugin_id, tenant, enabled, user=request.user)
+                now_enabled = set_enabled(plugin_id, tenant, enabled, user=staff_user(request))
             except ValidationError as exc:
                 # The messages name the field ("A(z) „API kulcs” mező ...").
                 for errors in exc.message_dict.values():
@@ -210,7 +220,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         result = health.evaluate(plugin_id, tenant_id, force=True)
         if is_enabled(plugin_id, tenant_id):
             health.record(plugin_id, tenant_id, result)
-        audit(plugin_id, tenant, PluginToggleAudit.Action.TEST, user=request.user, details={
+        audit(plugin_id, tenant, PluginToggleAudit.Action.TEST, user=staff_user(request), details={
             "status": result.status, "latency_ms": result.latency_ms, "error": result.error,
         })
         label = HealthStatus(result.status).label
@@ -219,7 +229,8 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
         if result.error:
             text += f" ({result.error})"
         level = {HealthStatus.HEALTHY: messages.SUCCESS, HealthStatus.DEGRADED: messages.WARNING,
-                 HealthStatus.UNKNOWN: messages.INFO}.get(result.status, messages.ERROR)
+                 HealthStatus.UNKNOWN: messages.INFO}.get(HealthStatus(result.status),
+                                                          messages.ERROR)
         messages.add_message(request, level, text)
         return HttpResponseRedirect(self._back(request, plugin_id, tenant))
 
@@ -232,7 +243,7 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
             raise Http404("Ismeretlen művelet.") from None
         if request.method == "POST":
             try:
-                run = start_action(plugin_id, tenant, name, user=request.user)
+                run = start_action(plugin_id, tenant, name, user=staff_user(request))
             except ValidationError as exc:
                 for errors in exc.message_dict.values():
                     for error in errors:
@@ -245,6 +256,27 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
             scope=self._scope_view_model(request, plugin_id, tenant),
         )
         return TemplateResponse(request, "plugin_manager/confirm_action.html", context)
+
+    def run_result_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """An action run's result, for whoever started it or may start that action."""
+        run = get_object_or_404(PluginActionRun, pk=run_id)
+        restricted_to = tenant_of_user(request.user)
+        if restricted_to is not None and run.tenant_id != restricted_to.pk:
+            raise PermissionDenied
+        permission = getattr(find_action(run.plugin_id, run.action), "permission", None)
+        allowed = (run.started_by_id == request.user.pk or can_manage(request)
+                   or (permission is not None and request.user.has_perm(permission)))
+        if not allowed:
+            raise PermissionDenied
+        if run.status == PluginActionRun.Status.SUCCEEDED and run.result is not None:
+            body = json.dumps(run.result, ensure_ascii=False, indent=2)
+            response = HttpResponse(body, content_type="application/json; charset=utf-8")
+            response["Content-Disposition"] = (
+                f'attachment; filename="{run.plugin_id}-{run.action}-{run.pk}.json"'
+            )
+            return response
+        context = self._context(request, f"{run.action_label} (#{run.pk})", run=run)
+        return TemplateResponse(request, "plugin_manager/run_result.html", context)
 
     def run_progress_view(self, request: HttpRequest, run_id: int) -> JsonResponse:
         if not can_manage(request):
@@ -262,14 +294,33 @@ class PluginStateAdmin(ManagePluginsPermissionMixin, ModelAdmin):
 
 @admin.register(PluginToggleAudit)
 class PluginToggleAuditAdmin(ManagePluginsPermissionMixin, ModelAdmin):
-    list_display = ("created_at", "actor", "action", "plugin_id", "scope_label", "details")
+    list_display = ("created_at", "actor", "action", "plugin_id", "scope_label", "summary")
     list_filter = ("action", "plugin_id")
     search_fields = ("plugin_id", "actor", "scope_label")
     date_hierarchy = "created_at"
 
+    @admin.display(description="részletek")
+    def summary(self, obj: PluginToggleAudit) -> str:
+        return audit_summary(obj.plugin_id, obj.action, obj.details or {})
+
 
 @admin.register(PluginActionRun)
 class PluginActionRunAdmin(ManagePluginsPermissionMixin, ModelAdmin):
-    list_display = ("created_at", "plugin_id", "tenant", "action", "status",
-                    "progress_current", "progress_total", "finished_at")
+    list_display = ("created_at", "plugin_id", "tenant", "label", "status",
+                    "progress_current", "progress_total", "message", "finished_at")
+    readonly_fields = ("parameters", "result")
+
+    @admin.display(description="művelet", ordering="action")
+    def label(self, obj: PluginActionRun) -> str:
+        return obj.action_label
     list_filter = ("status", "plugin_id", "action")
+
+
+@admin.register(HealthCheckRecord)
+class HealthCheckRecordAdmin(ManagePluginsPermissionMixin, ModelAdmin):
+    """The health history; the integrations dashboard links here, filtered."""
+
+    list_display = ("checked_at", "plugin_id", "tenant", "status", "latency_ms", "error")
+    list_filter = ("status", "plugin_id", "tenant")
+    list_select_related = ("tenant",)
+    date_hierarchy = "checked_at"

@@ -12,3 +12,7 @@ class PluginManagerConfig(AppConfig):
     def ready(self) -> None:
         # Registers the system checks and the state-version bump on every state write.
         from . import checks, snapshot  # noqa: F401
+        from .admin_actions import register_plugin_admin_actions
+
+        # Plugins' actions on core change lists (their manifests are loaded by now).
+        register_plugin_admin_actions()

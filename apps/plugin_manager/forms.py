@@ -9,6 +9,7 @@ an empty input keeps the stored secret, and a separate checkbox clears it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from unfold.widgets import (
@@ -41,8 +42,8 @@ class PluginSettingsForm(forms.Form):
         plugin: PluginAppConfig,
         stored: Mapping[str, object],
         inherited: Mapping[str, object],
-        *args: object,
-        **kwargs: object,
+        *args: Any,  # Form.__init__'s own arguments, passed through
+        **kwargs: Any,
     ) -> None:
         """`stored`: this scope's own row (secrets still encrypted); `inherited`: the
         effective values the scope would have without its own row (decrypted)."""

@@ -54,7 +54,7 @@ class PluginState(models.Model):
         permissions = [("manage_plugins", "Bővítmények kezelése")]
 
     def __str__(self) -> str:
-        scope = self.tenant.name if self.tenant_id else "globális"
+        scope = self.tenant.name if self.tenant is not None else "globális"
         return f"{self.plugin_id} ({scope})"
 
 
@@ -123,6 +123,10 @@ class PluginActionRun(models.Model):
     progress_current = models.PositiveIntegerField("kész", default=0)
     progress_total = models.PositiveIntegerField("összesen", null=True, blank=True)
     message = models.TextField("üzenet", blank=True)
+    # What the run was asked to work on (e.g. the selected rows of an admin action).
+    parameters = models.JSONField("paraméterek", default=dict, blank=True)
+    # A small JSON result the starter may download (e.g. an export); None: nothing.
+    result = models.JSONField("eredmény", null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -153,3 +157,60 @@ class PluginActionRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def action_label(self) -> str:
+        """What the admin shows instead of the internal action name."""
+        from .actions import action_label
+
+        return action_label(self.plugin_id, self.action)
+
+
+class PluginSetup(models.Model):
+    """A plugin's setup step for one set of settings (fingerprint): done or not yet."""
+
+    plugin_id = models.CharField("bővítmény", max_length=64)
+    # Hash of the effective settings the step ran with (other settings: run it again).
+    fingerprint = models.CharField("beállítás-ujjlenyomat", max_length=32)
+    completed_at = models.DateTimeField("elkészült", null=True, blank=True)
+    attempts = models.PositiveIntegerField("próbálkozások", default=0)
+    summary = models.TextField("eredmény", blank=True)
+    last_error = models.TextField("utolsó hiba", blank=True)
+    created_at = models.DateTimeField("létrehozva", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "bővítmény előkészítése"
+        verbose_name_plural = "bővítmények előkészítése"
+        constraints = [models.UniqueConstraint(fields=("plugin_id", "fingerprint"),
+                                               name="plugin_setup_unique")]
+
+    def __str__(self) -> str:
+        state = "kész" if self.completed_at else "folyamatban"
+        return f"{self.plugin_id} ({state})"
+
+
+class HealthCheckRecord(models.Model):
+    """One recorded health check of a scope: the history behind PluginState's latest
+    status, for the integrations dashboard. Pruned after `HEALTH_HISTORY_DAYS` days."""
+
+    plugin_id = models.CharField("bővítmény", max_length=64)
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="telephely",
+    )
+    status = models.CharField("állapot", max_length=16, choices=HealthStatus.choices)
+    latency_ms = models.FloatField("válaszidő (ms)", null=True, blank=True)
+    error = models.TextField("hiba", blank=True)
+    checked_at = models.DateTimeField("ellenőrizve", db_index=True)
+
+    class Meta:
+        verbose_name = "állapotellenőrzés"
+        verbose_name_plural = "állapotellenőrzések"
+        ordering = ("-checked_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.plugin_id} {self.checked_at:%Y-%m-%d %H:%M} {self.get_status_display()}"

@@ -58,6 +58,28 @@ class PluginAction:
 
 
 @dataclass(frozen=True)
+class AdminAction:
+    """An action a plugin adds to a core model's admin change list (e.g. "export what the
+    CRM holds about the selected partners").
+
+    The plugin manager registers it through the core's admin seam
+    (``kgc_erp.admin_extensions``): shown only to users with ``permission``
+    ("app_label.codename"), refused while the plugin is off for the user's scope, and run
+    in the background like the plugin's other actions: ``task`` is the dotted name of a
+    Celery task called with ``tenant_id``, ``run_id`` and ``object_ids`` (the selected
+    primary keys, at most ``max_objects``); it reports progress through ``action_run`` and
+    may leave a JSON result on the run for download.
+    """
+
+    model: str  # "app_label.ModelName"
+    name: str
+    label: str  # Hungarian
+    task: str
+    permission: str
+    max_objects: int = 50
+
+
+@dataclass(frozen=True)
 class HealthResult:
     status: str  # one of apps.plugin_manager.health.HealthStatus values
     latency_ms: float | None = None
@@ -86,6 +108,11 @@ class PluginAppConfig(AppConfig):
     # Event types this plugin emits into the outbox itself (e.g. "helpdesk.conversation_created"),
     # declared in the connector's event_types.py: other plugins may subscribe to them.
     emits: Sequence[str] = ()
+    # Actions added to core models' admin change lists.
+    admin_actions: Sequence[AdminAction] = ()
+    # dotted path of `def ensure(settings) -> str`: what must exist remotely before the first
+    # delivery (idempotent); the bus runs it whatever switched the plugin on (setup_steps.py).
+    setup_step: str | None = None
 
     # Plugin apps import this base class into their apps.py, which would give Django two
     # AppConfig candidates there and make it silently fall back to a plain AppConfig. The
@@ -105,6 +132,7 @@ class PluginAppConfig(AppConfig):
 
 
 __all__ = (
+    "AdminAction",
     "HealthResult",
     "PluginAction",
     "PluginAppConfig",

@@ -16,7 +16,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from .event_types import KNOWN_EVENT_TYPES
-from .plugins import PluginAction, PluginAppConfig, SettingField, SettingKind
+from .plugins import AdminAction, PluginAction, PluginAppConfig, SettingField, SettingKind
 
 PLUGIN_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 SETTING_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -110,6 +110,9 @@ def plugin_problems(config: PluginAppConfig) -> list[str]:
     problems += _subscription_problems(config)
     problems += _schema_problems(config.settings_schema)
     problems += _action_problems(config.actions)
+    problems += _admin_action_problems(config.admin_actions)
+    if config.setup_step is not None and not _is_dotted(config.setup_step):
+        problems.append(f"setup_step {config.setup_step!r} is not a dotted path")
     if config.health_check is not None and not _is_dotted(config.health_check):
         problems.append(f"health_check {config.health_check!r} is not a dotted path")
     if not isinstance(config.webhook_sources, Mapping):
@@ -213,6 +216,31 @@ def _schema_problems(schema: object) -> list[str]:
                         f"setting {field.name!r}: default {field.default!r} is not a valid "
                         f"{field.kind.value}"
                     )
+    return problems
+
+
+def _admin_action_problems(actions: object) -> list[str]:
+    if not isinstance(actions, list | tuple):
+        return ["admin_actions must be a sequence of AdminAction"]
+    problems: list[str] = []
+    names: set[str] = set()
+    for action in actions:
+        if not isinstance(action, AdminAction):
+            problems.append(f"admin action {action!r} is not an AdminAction")
+            continue
+        if not SETTING_NAME_RE.match(action.name or "") or action.name in names:
+            problems.append(f"admin action name {action.name!r} is not a unique identifier")
+        names.add(action.name)
+        try:
+            apps.get_model(action.model)
+        except (LookupError, ValueError):
+            problems.append(f"admin action {action.name!r}: unknown model {action.model!r}")
+        if not _is_dotted(action.task):
+            problems.append(f"admin action {action.name!r}: task {action.task!r} is not dotted")
+        if action.permission.count(".") != 1:
+            problems.append(f"admin action {action.name!r}: permission must be 'app.codename'")
+        if action.max_objects < 1:
+            problems.append(f"admin action {action.name!r}: max_objects must be positive")
     return problems
 
 

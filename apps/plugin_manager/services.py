@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from kgc_erp.tenants.models import Tenant
@@ -33,7 +33,7 @@ def audit(
     tenant: Tenant | None,
     action: str,
     *,
-    user: AbstractBaseUser | None,
+    user: User | None,
     details: Mapping[str, object] | None = None,
 ) -> PluginToggleAudit:
     return PluginToggleAudit.objects.create(
@@ -79,7 +79,7 @@ def set_enabled(
     tenant: Tenant | None,
     enabled: bool | None,
     *,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> bool:
     """Switch a plugin on (True), off (False) or back to inheriting (None) for one scope.
 
@@ -127,7 +127,7 @@ def update_settings(
     changes: Mapping[str, object],
     *,
     clear: Iterable[str] = (),
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> PluginState:
     """Store new values for one scope. Empty values inherit again; an empty secret keeps
     the stored one unless its name is in `clear`. While the scope is enabled the result

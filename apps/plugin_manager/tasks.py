@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from . import health
+from .setup_steps import run_setup_step  # noqa: F401 - registers the setup-step task
 
 log = logging.getLogger("plugin_manager.tasks")
 
@@ -15,6 +16,8 @@ log = logging.getLogger("plugin_manager.tasks")
 def check_plugins_health(plugin_id: str | None = None) -> dict[str, int]:
     """Scheduled every 5 minutes by beat (see migration 0002); also callable on demand."""
     results = health.check_all(plugin_id)
+    # Every round also drops the history past its retention, so it never grows unbounded.
+    health.prune_history()
     counts: dict[str, int] = {}
     for scope in results:
         counts[scope.result.status] = counts.get(scope.result.status, 0) + 1

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Iterable
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -34,7 +36,10 @@ def _build_direct() -> tuple[redis.Redis, str] | None:
     if config.get("BACKEND") != _DJANGO_REDIS_BACKEND:
         return None
     location = config.get("LOCATION")
-    servers = location.split(",") if isinstance(location, str) else list(location)
+    servers = (
+        location.split(",") if isinstance(location, str)
+        else list(cast("Iterable[str]", location))
+    )
     options = {
         name: value
         for name, value in (config.get("OPTIONS") or {}).items()

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
 from kgc_erp.admin_transitions import transition_action
+from kgc_erp.hungarian.amounts import amount_column
 from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
 
 from .models import Machine, Rental
@@ -14,14 +14,14 @@ from .services import mark_rental_late, return_rental, start_rental
 
 
 @admin.register(Machine)
-class MachineAdmin(TenantScopedAdminMixin, ModelAdmin):
-    list_display = ("name", "type", "serial", "daily_rate", "tenant")
+class MachineAdmin(TenantScopedAdminMixin[Machine], ModelAdmin):
+    list_display = ("name", "type", "serial", amount_column("daily_rate", "napi díj"), "tenant")
     list_filter = ("type", "tenant")
     search_fields = ("name", "serial", "type")
 
 
 @admin.register(Rental)
-class RentalAdmin(TenantScopedAdminMixin, ModelAdmin):
+class RentalAdmin(TenantScopedAdminMixin[Rental], ModelAdmin):
     list_display = (
         "number",
         "partner",
@@ -29,7 +29,7 @@ class RentalAdmin(TenantScopedAdminMixin, ModelAdmin):
         "start_date",
         "end_date",
         "status",
-        "total_cost",
+        amount_column("total_cost", "végösszeg"),
         "tenant",
     )
     list_filter = ("status", "tenant", "start_date")
@@ -51,7 +51,9 @@ class RentalAdmin(TenantScopedAdminMixin, ModelAdmin):
         # A started rental's parties and dates are part of the contract.
         return (*system, "partner", "machine", "start_date")
 
-    def save_model(self, request: HttpRequest, obj: Rental, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Rental, form: ModelForm[Rental], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
 from kgc_erp.admin_transitions import transition_action
+from kgc_erp.hungarian.amounts import amount_column
 from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
 
 from .models import Order, OrderLine, Product, StockLevel
@@ -21,12 +23,12 @@ from .services import (
 
 @admin.register(Product)
 class ProductAdmin(ModelAdmin):
-    list_display = ("sku", "name", "price")
+    list_display = ("sku", "name", amount_column("price", "ár"))
     search_fields = ("sku", "name")
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(TenantScopedAdminMixin, ModelAdmin):
+class StockLevelAdmin(TenantScopedAdminMixin[StockLevel], ModelAdmin):
     list_display = ("product", "location", "quantity", "tenant")
     list_filter = ("location", "tenant")
     search_fields = ("product__sku", "product__name", "location")
@@ -40,14 +42,14 @@ class OrderLineInline(TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(TenantScopedAdminMixin, ModelAdmin):
+class OrderAdmin(TenantScopedAdminMixin[Order], ModelAdmin):
     list_display = (
         "number",
         "partner",
         "order_date",
         "status",
         "estimated_arrival",
-        "total_amount",
+        amount_column("total_amount", "végösszeg"),
         "tenant",
     )
     list_filter = ("status", "tenant")
@@ -66,12 +68,16 @@ class OrderAdmin(TenantScopedAdminMixin, ModelAdmin):
     ) -> tuple[str, ...]:
         return ("number", "tenant", "status", "arrived_at", "delivered_at", "total_amount")
 
-    def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Order, form: ModelForm[Order], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:
             place_order(obj)
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: ModelForm[Order], formsets: Any, change: bool
+    ) -> None:
         super().save_related(request, form, formsets, change)
         recalculate_total(form.instance)

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from functools import partial
-from typing import Any
+from collections.abc import Callable
 
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
 from kgc_erp.admin_transitions import transition_action
-from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
+from kgc_erp.hungarian.amounts import amount_column
+from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin, staff_user
 
 from .models import Appointment, Worklog, WorklogTimelineEntry
 from .services import change_worklog_status, open_worklog
@@ -16,9 +17,11 @@ from .services import change_worklog_status, open_worklog
 Status = Worklog.Status
 
 
-def _to(status: str):  # type: ignore[no-untyped-def]
-    service = partial(change_worklog_status, new_status=status)
-    service.__name__ = f"to_{status}"  # type: ignore[attr-defined]
+def _to(status: str) -> Callable[[Worklog], Worklog]:
+    def service(worklog: Worklog) -> Worklog:
+        return change_worklog_status(worklog, new_status=status)
+
+    service.__name__ = f"to_{status}"
     return service
 
 
@@ -32,13 +35,13 @@ class TimelineInline(TabularInline):
 
 
 @admin.register(Worklog)
-class WorklogAdmin(TenantScopedAdminMixin, ModelAdmin):
+class WorklogAdmin(TenantScopedAdminMixin[Worklog], ModelAdmin):
     list_display = (
         "number",
         "partner",
         "machine_type",
         "status",
-        "quote_amount",
+        amount_column("quote_amount", "árajánlat"),
         "estimated_completion",
         "source",
         "tenant",
@@ -62,15 +65,17 @@ class WorklogAdmin(TenantScopedAdminMixin, ModelAdmin):
         system = ("number", "tenant", "status", "quote_accepted", "completed_at", "source")
         return system if obj is None else (*system, "partner")
 
-    def save_model(self, request: HttpRequest, obj: Worklog, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Worklog, form: ModelForm[Worklog], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:
-            open_worklog(obj, author=request.user)
+            open_worklog(obj, author=staff_user(request))
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(TenantScopedAdminMixin, ModelAdmin):
+class AppointmentAdmin(TenantScopedAdminMixin[Appointment], ModelAdmin):
     list_display = ("starts_at", "partner", "worklog", "tenant")
     list_filter = ("tenant",)
     search_fields = ("partner__name", "partner__phone")

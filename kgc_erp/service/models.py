@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Unpack
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kgc_erp.partners.models import Partner
 from kgc_erp.tenants.models import Tenant
+
+if TYPE_CHECKING:
+    from .services import WorklogChanges
 
 
 class Worklog(models.Model):
@@ -40,7 +45,12 @@ class Worklog(models.Model):
     quote_amount = models.DecimalField(
         _("árajánlat (Ft)"), max_digits=12, decimal_places=0, null=True, blank=True
     )
-    quote_accepted = models.BooleanField(_("árajánlat elfogadva"), null=True, blank=True)
+    quote_accepted = models.BooleanField(
+        _("árajánlat elfogadva"),
+        null=True,
+        blank=True,
+        help_text=_("Üresen hagyva: az ügyfél még nem döntött az árajánlatról."),
+    )
     repair_cost = models.DecimalField(
         _("javítási költség (Ft)"), max_digits=12, decimal_places=0, null=True, blank=True
     )
@@ -69,7 +79,7 @@ class Worklog(models.Model):
     def can_pickup(self) -> bool:
         return self.status == self.Status.DONE
 
-    def change_status(self, new_status: str, **changes: object) -> Worklog:
+    def change_status(self, new_status: str, **changes: Unpack[WorklogChanges]) -> Worklog:
         from .services import change_worklog_status
 
         return change_worklog_status(self, new_status, **changes)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,8 +29,18 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 LABELS = dict(Status.choices)
 
 
+class WorklogChanges(TypedDict, total=False):
+    """The optional keyword arguments of `change_worklog_status`."""
+
+    quote_amount: Decimal | None
+    repair_cost: Decimal | None
+    estimated_completion: date | None
+    technician_notes: str | None
+    author: User | None
+
+
 @transaction.atomic
-def open_worklog(worklog: Worklog, author: AbstractBaseUser | None = None) -> Worklog:
+def open_worklog(worklog: Worklog, author: User | None = None) -> Worklog:
     """Save a new worklog as received and give it its number."""
     if worklog.pk is not None:
         raise InvalidTransition("Ez a munkalap már rögzítve van.")
@@ -45,7 +55,7 @@ def open_worklog(worklog: Worklog, author: AbstractBaseUser | None = None) -> Wo
 
 
 def add_timeline_entry(
-    worklog: Worklog, text: str, source: str = "erp", author: AbstractBaseUser | None = None
+    worklog: Worklog, text: str, source: str = "erp", author: User | None = None
 ) -> WorklogTimelineEntry:
     return WorklogTimelineEntry.objects.create(
         worklog=worklog, text=text, source=source, author=author
@@ -61,14 +71,14 @@ def change_worklog_status(
     repair_cost: Decimal | None = None,
     estimated_completion: date | None = None,
     technician_notes: str | None = None,
-    author: AbstractBaseUser | None = None,
+    author: User | None = None,
 ) -> Worklog:
     """Move a worklog one step along its workflow, validating the step and its data."""
     worklog = Worklog.objects.select_for_update().get(pk=worklog.pk)
     old_status = worklog.status
     ensure_transition(ALLOWED_TRANSITIONS, old_status, new_status, LABELS)
 
-    changes: dict[str, Any] = {
+    changes: dict[str, object] = {
         "quote_amount": quote_amount,
         "repair_cost": repair_cost,
         "estimated_completion": estimated_completion,

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
 from .models import StaffMembership, Tenant
@@ -11,7 +12,7 @@ class TenantAdmin(ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
-    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_module_permission(self, request: HttpRequest) -> bool:
         # Only headquarters staff manage stores.
         return request.user.is_superuser or not hasattr(request.user, "tenant_membership")
 
@@ -23,5 +24,5 @@ class StaffMembershipAdmin(ModelAdmin):
     autocomplete_fields = ("user",)
     search_fields = ("user__username", "tenant__name")
 
-    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser

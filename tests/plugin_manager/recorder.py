@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.infrastructure.waiting import WaitTimeout, wait_for
 
 
 @dataclass
@@ -36,14 +37,15 @@ class Recorder:
 
     def wait_for(self, predicate: Callable[[Recorded], bool], count: int = 1,
                  timeout: float = 30.0) -> list[Recorded]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def enough() -> list[Recorded]:
             found = self.matching(predicate)
-            if len(found) >= count:
-                return found
-            time.sleep(0.05)
-        raise AssertionError(f"expected {count} matching request(s) within {timeout}s, "
-                             f"got {self.matching(predicate)}")
+            return found if len(found) >= count else []
+
+        try:
+            return wait_for(enough, timeout=timeout)
+        except WaitTimeout:
+            raise AssertionError(f"expected {count} matching request(s) within {timeout}s, "
+                                 f"got {self.matching(predicate)}") from None
 
 
 def start_recorder() -> Recorder:

@@ -31,7 +31,6 @@ from sandboxes.chatwoot import SandboxHandle, start_sandbox
 API_TOKEN = "test-admin-token"
 PLATFORM_TOKEN = "test-platform-token"
 ACCOUNT = 1
-REPO_ROOT = REPOSITORY_ROOT
 
 
 def _contracts_dir() -> Path:
@@ -1075,7 +1074,7 @@ def test_reset_and_state_dump(sandbox: SandboxHandle, api: Api) -> None:
 def test_cli_prints_url_and_serves() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "sandboxes.chatwoot", "--port", "0", "--api-token", "cli"],
-        cwd=REPO_ROOT,
+        cwd=REPOSITORY_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -1096,7 +1095,7 @@ def test_cli_prints_url_and_serves() -> None:
         process.wait(timeout=5)
     refused = subprocess.run(
         [sys.executable, "-m", "sandboxes.chatwoot", "--host", "0.0.0.0"],
-        cwd=REPO_ROOT,
+        cwd=REPOSITORY_ROOT,
         capture_output=True,
         text=True,
         timeout=10,

@@ -31,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 from devstack.shared_folder import REPOSITORY_ROOT, contracts
 from sandboxes.twenty.server import SandboxHandle, start_sandbox
 from sandboxes.twenty.webhooks import encode_body, sign
+from tests.infrastructure.waiting import wait_for
 
 KEY = "test-api-key"
 CONTRACT = REPOSITORY_ROOT / "sandboxes" / "twenty" / "contract"
@@ -950,13 +951,15 @@ def test_cli_serves_and_refuses_public_hosts() -> None:
     try:
         assert process.stdout is not None
         assert f"http://127.0.0.1:{port}" in process.stdout.readline()
-        for _ in range(50):
+
+        def state() -> dict[str, Any] | None:
             try:
-                state = requests.get(f"http://127.0.0.1:{port}/_sandbox/state", timeout=1).json()
-                break
+                return requests.get(f"http://127.0.0.1:{port}/_sandbox/state", timeout=1).json()
             except requests.ConnectionError:
-                time.sleep(0.1)
-        assert state["rateLimit"]["callsPerMinute"] == 7
+                return None
+
+        answer = wait_for(state, timeout=5, interval=0.1, message="the sandbox to answer")
+        assert answer["rateLimit"]["callsPerMinute"] == 7
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -38,7 +38,7 @@ from .errors import (
     TwentyServerError,
     TwentyUnavailable,
     classify_graphql_errors,
-    classify_http_status,
+    error_for_http_status,
 )
 from .kinds import SPECS, RecordKind
 from .rate_limit import TokenBucket, bucket_for
@@ -111,8 +111,8 @@ class TwentyClient:
         except TransportQueryError as exc:
             error = classify_graphql_errors(exc.errors or [{"message": str(exc)}])
         except TransportServerError as exc:
-            headers = self._transports[endpoint].response_headers or {}
-            error = classify_http_status(
+            headers: Mapping[str, str] = self._transports[endpoint].response_headers or {}
+            error = error_for_http_status(
                 exc.code or 500, parse_retry_after(headers.get("Retry-After"))
             )
         except TransportConnectionFailed as exc:
@@ -211,6 +211,15 @@ class TwentyClient:
             if not page.has_next_page:
                 return
             after = page.end_cursor
+
+    def upsert_companies(self, companies: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """createCompanies(upsert: true): matched on the id we derive from our partner id."""
+        _check_batch(companies)
+        data = self.execute("core", "upsert_companies", {"data": list(companies)})
+        return list(data["createCompanies"])
+
+    def destroy_company(self, company_id: str) -> dict[str, Any]:
+        return dict(self.execute("core", "destroy_company", {"id": company_id})["destroyCompany"])
 
     def delete_person(self, person_id: str) -> dict[str, Any]:
         """Soft delete (trash); a later upsert restores the row."""

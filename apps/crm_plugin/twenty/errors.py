@@ -17,7 +17,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from apps.plugin_manager.eventbus.errors import PermanentDeliveryError, TransientDeliveryError
+from apps.plugin_manager.eventbus.errors import (
+    PermanentDeliveryError,
+    SetupPendingError,
+    TransientDeliveryError,
+)
 
 from .data_model import OWN_NAMES
 
@@ -84,9 +88,17 @@ class TwentyUnavailable(TwentyTransientError):
     """No answer at all: connection refused, DNS, read/connect timeout."""
 
 
-class TwentySchemaMissing(TwentyTransientError):
+class TwentySchemaMissing(TwentyError, SetupPendingError):
     """A field or object of our data model does not exist in the workspace yet: the schema
-    bootstrap has not run. The delivery waits for it instead of dying."""
+    bootstrap (the plugin's setup step) has not run. The delivery waits for it instead of
+    dying."""
+
+    def __init__(self, message: str, *, code: str = "", retry_after: float | None = None,
+                 http_status: int | None = None,
+                 errors: Sequence[Mapping[str, Any]] = ()) -> None:
+        super().__init__(message, http_status=http_status)
+        self.retry_after = retry_after
+        self._remember(code, errors)
 
 
 class TwentyUnauthorized(TwentyPermanentError):
@@ -132,23 +144,26 @@ def classify_graphql_errors(
     message = str(first.get("message") or "unknown GraphQL error")
     extensions = first.get("extensions") or {}
     code = str(extensions.get("code") or "")
-    known = {"code": code, "http_status": http_status, "errors": errors}
     if message.startswith("Limit reached"):
         wait = limit_wait_seconds(message) or DEFAULT_LIMIT_WAIT_SECONDS
-        return TwentyRateLimited(message, retry_after=wait, **known)
+        return TwentyRateLimited(message, retry_after=wait, code=code, http_status=http_status,
+                                 errors=errors)
+    kind: type[TwentyTransientError | TwentyPermanentError | TwentySchemaMissing]
     if code == "GRAPHQL_VALIDATION_FAILED" and _names_own_model(message):
-        return TwentySchemaMissing(message, **known)
-    if code in AUTH_CODES:
-        return TwentyUnauthorized(message, **known)
-    if code == "NOT_FOUND":
-        return TwentyNotFound(message, **known)
-    if code in INVALID_CODES:
-        return TwentyValidationError(message, **known)
-    # RETRYABLE_CODES and codes we do not know yet: a retry is cheaper than a lost change.
-    return TwentyServerError(message, **known)
+        kind = TwentySchemaMissing
+    elif code in AUTH_CODES:
+        kind = TwentyUnauthorized
+    elif code == "NOT_FOUND":
+        kind = TwentyNotFound
+    elif code in INVALID_CODES:
+        kind = TwentyValidationError
+    else:
+        # RETRYABLE_CODES and codes we do not know yet: a retry is cheaper than a lost change.
+        kind = TwentyServerError
+    return kind(message, code=code, http_status=http_status, errors=errors)
 
 
-def classify_http_status(status: int, retry_after: float | None = None) -> TwentyError:
+def error_for_http_status(status: int, retry_after: float | None = None) -> TwentyError:
     """A non-GraphQL answer (a proxy's 429/5xx page, a 404 for a wrong base URL)."""
     message = f"HTTP {status}"
     if status == 429:
@@ -173,6 +188,6 @@ __all__ = (
     "TwentyUnavailable",
     "TwentyValidationError",
     "classify_graphql_errors",
-    "classify_http_status",
+    "error_for_http_status",
     "limit_wait_seconds",
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
 
 from .client import TwentyClient
@@ -12,17 +10,17 @@ from .mappers import kgc_partner_id
 from .people import WITH_DELETED, find_person
 
 
-def export_partner(client: TwentyClient, partner_pk: int) -> dict[str, Any]:
+def export_partner(client: TwentyClient, partner_pk: int) -> dict[str, object]:
     """The person (trashed included) and all of its history records, read from Twenty."""
     person = find_person(client, partner_pk, include_deleted=True)
-    document: dict[str, Any] = {
+    document: dict[str, object] = {
         "kgcPartnerId": kgc_partner_id(partner_pk),
         "exportedAt": timezone.now().isoformat(),
         "source": "Twenty CRM",
         "person": person,
     }
     for spec in SPECS.values():
-        records: list[dict[str, Any]] = []
+        records: list[dict[str, object]] = []
         if person is not None:
             records = list(
                 client.iter_records(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -22,7 +21,7 @@ from .mappers import rental_record_input, sales_record_input, service_record_inp
 HISTORY_DAYS = 365
 
 
-def order_lines(order: Order) -> list[dict[str, Any]]:
+def order_lines(order: Order) -> list[dict[str, object]]:
     return [
         {"sku": line.product.sku, "name": line.product.name, "quantity": line.quantity,
          "unitPrice": int(line.unit_price)}
@@ -30,7 +29,7 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def record_input(kind: RecordKind, obj: Model) -> dict[str, Any]:
+def record_input(kind: RecordKind, obj: Model) -> dict[str, object]:
     if kind is RecordKind.RENTAL:
         assert isinstance(obj, Rental)
         return rental_record_input(obj)
@@ -67,7 +66,7 @@ def history_since() -> dt.datetime:
 
 def push_records(
     client: TwentyClient, kind: RecordKind, rows: Sequence[Model]
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """Upsert one batch (<= 60) of history rows: one call."""
     if not rows:
         return []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -67,7 +68,7 @@ def resumable_run() -> SyncRun | None:
 
 def _push(client: TwentyClient, phase: str, rows: Sequence[Model]) -> None:
     if phase == SyncRun.Phase.PEOPLE:
-        push_partners(client, rows)  # type: ignore[arg-type]
+        push_partners(client, cast("Sequence[Partner]", rows))  # the people phase reads partners
     else:
         push_records(client, RecordKind(phase), rows)
 
@@ -87,11 +88,19 @@ def _push_with_retries(
             sleep(wait)
 
 
+def progress_message(run: SyncRun) -> str:
+    """The total counts partners and their history together, so name the phase apart
+    from the count ("Bérlések szakasz · 120 / 534 tétel kész")."""
+    if run.phase == SyncRun.Phase.DONE:
+        return f"Kész · {run.done} tétel elküldve"
+    return f"{run.get_phase_display()} szakasz · {run.done} / {run.total} tétel kész"
+
+
 def _report(run: SyncRun, progress: Progress | None) -> None:
     if run.action_run_id:
         PluginActionRun.objects.filter(pk=run.action_run_id).update(
             progress_current=run.done, progress_total=run.total,
-            message=f"{run.get_phase_display()}: {run.done}/{run.total}",
+            message=progress_message(run),
         )  # fmt: skip
     if progress is not None:
         progress(run)

@@ -9,9 +9,9 @@ reads `Partner.tax_number` here). Money is HUF `amountMicros` (amount x 1,000,00
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import phonenumbers
 
@@ -22,6 +22,9 @@ from kgc_erp.service.models import Worklog
 
 CURRENCY = "HUF"
 PARTNER_ID_PREFIX = "KGC-"
+# Companies carry no field of ours in Twenty's standard model; their id is derived from our
+# partner id instead, so the upsert (which matches on id) finds the same company again.
+COMPANY_ID_NAMESPACE = uuid.UUID("6f1c2a8e-4b3d-5c7e-9a10-2b3c4d5e6f70")
 # Honorifics written before a Hungarian name; they stay with the family name.
 _PREFIXES = frozenset({"dr.", "dr", "ifj.", "id.", "özv.", "prof.", "br."})
 
@@ -38,7 +41,7 @@ def partner_pk_from_kgc_id(value: str | None) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def money(amount: Decimal | int | None) -> dict[str, Any]:
+def money(amount: Decimal | int | None) -> dict[str, object]:
     micros = None if amount is None else int(Decimal(amount) * 1_000_000)
     return {"amountMicros": micros, "currencyCode": CURRENCY}
 
@@ -62,15 +65,31 @@ def split_hungarian_name(full_name: str) -> tuple[str, str]:
     return " ".join(words), " ".join(prefix + family)
 
 
+def company_id(partner_pk: int | str) -> str:
+    """The Twenty company id of a business partner (a UUID v5 of our partner id)."""
+    return str(uuid.uuid5(COMPANY_ID_NAMESPACE, kgc_partner_id(partner_pk)))
+
+
+def company_name(partner: Partner) -> str:
+    return (partner.company or partner.name).strip()
+
+
+def company_input(partner: Partner) -> dict[str, object]:
+    """CompanyCreateInput for a business partner (never its tax number)."""
+    return {"id": company_id(partner.pk), "name": company_name(partner)}
+
+
 def person_name(partner: Partner) -> dict[str, str]:
-    """A business is one record named after the firm (never split into first/last)."""
-    if partner.is_business:
-        return {"firstName": "", "lastName": (partner.company or partner.name).strip()}
+    """A private partner's name, family name first. A business partner's person is its
+    contact person when a company name is given apart from it; otherwise the only name we
+    have is the firm's, kept whole (never split into first/last)."""
+    if partner.is_business and company_name(partner) == partner.name.strip():
+        return {"firstName": "", "lastName": partner.name.strip()}
     first, last = split_hungarian_name(partner.name)
     return {"firstName": first, "lastName": last}
 
 
-def person_phones(e164: str) -> dict[str, Any]:
+def person_phones(e164: str) -> dict[str, object]:
     if not e164:
         return {"primaryPhoneNumber": "", "primaryPhoneCountryCode": "",
                 "primaryPhoneCallingCode": ""}  # fmt: skip
@@ -107,7 +126,7 @@ def payment_status(partner: Partner, aggregates: Aggregates) -> str:
     return status
 
 
-def person_emails(email: str, *, shared: bool) -> dict[str, Any]:
+def person_emails(email: str, *, shared: bool) -> dict[str, object]:
     """Twenty's primaryEmail is unique (and an upsert key!); the ERP's e-mail is not.
 
     An address another partner also has goes into additionalEmails: as primaryEmail it
@@ -122,7 +141,7 @@ def person_emails(email: str, *, shared: bool) -> dict[str, Any]:
 
 def person_input(
     partner: Partner, aggregates: Aggregates, *, email_shared: bool = False
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """PersonCreateInput for `createPeople(upsert: true)`, keyed on kgcPartnerId."""
     return {
         "kgcPartnerId": kgc_partner_id(partner.pk),
@@ -131,6 +150,9 @@ def person_input(
         "emails": person_emails(partner.email, shared=email_shared),
         "phones": person_phones(partner.phone),
         "isBusiness": partner.is_business,
+        # The company row is upserted first (people.push_partners); private partners have
+        # none, and a partner that stopped being a business loses the link.
+        "companyId": company_id(partner.pk) if partner.is_business else None,
         "paymentStatus": payment_status(partner, aggregates),
         "totalRentals": aggregates.total_rentals,
         "totalRevenue": money(aggregates.total_revenue),
@@ -147,12 +169,12 @@ def _datetime(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _person_link(partner_pk: int) -> dict[str, Any]:
+def _person_link(partner_pk: int) -> dict[str, object]:
     # Connect through our own unique key: no lookup of Twenty's person id needed.
     return {"connect": {"where": {"kgcPartnerId": kgc_partner_id(partner_pk)}}}
 
 
-def rental_record_input(rental: Rental) -> dict[str, Any]:
+def rental_record_input(rental: Rental) -> dict[str, object]:
     end = rental.returned_at.date() if rental.returned_at else rental.end_date
     return {
         "name": rental.number,
@@ -170,7 +192,7 @@ def rental_record_input(rental: Rental) -> dict[str, Any]:
 _DONE_WORKLOG = frozenset({Worklog.Status.DONE, Worklog.Status.HANDED_OVER})
 
 
-def service_record_input(worklog: Worklog) -> dict[str, Any]:
+def service_record_input(worklog: Worklog) -> dict[str, object]:
     return {
         "name": worklog.number,
         "kgcWorklogId": worklog.number,
@@ -183,7 +205,7 @@ def service_record_input(worklog: Worklog) -> dict[str, Any]:
     }
 
 
-def sales_record_input(order: Order, lines: list[dict[str, Any]]) -> dict[str, Any]:
+def sales_record_input(order: Order, lines: list[dict[str, object]]) -> dict[str, object]:
     """`lines`: [{"sku", "name", "quantity", "unitPrice"}] (see history.order_lines)."""
     return {
         "name": order.number,
@@ -199,6 +221,9 @@ def sales_record_input(order: Order, lines: list[dict[str, Any]]) -> dict[str, A
 
 __all__ = (
     "Aggregates",
+    "company_id",
+    "company_input",
+    "company_name",
     "kgc_partner_id",
     "money",
     "partner_pk_from_kgc_id",

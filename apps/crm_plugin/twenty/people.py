@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -15,14 +16,15 @@ from kgc_erp.partners.models import Partner
 from .aggregates import compute_aggregates
 from .client import TwentyClient
 from .config import SYSTEM
+from .errors import TwentyNotFound
 from .kinds import SPECS
-from .mappers import kgc_partner_id, person_input
+from .mappers import company_id, company_input, kgc_partner_id, person_input
 
 log = logging.getLogger("crm_plugin.twenty.people")
 
 PARTNER_OBJECT_TYPE = object_type_of(Partner)
 # Soft-deleted rows are hidden unless the filter mentions deletedAt (NOTES.md section 3).
-WITH_DELETED: dict[str, Any] = {
+WITH_DELETED: dict[str, object] = {
     "or": [{"deletedAt": {"is": "NULL"}}, {"deletedAt": {"is": "NOT_NULL"}}]
 }
 
@@ -33,6 +35,9 @@ def push_partners(client: TwentyClient, partners: Sequence[Partner]) -> list[dic
         return []
     aggregates = compute_aggregates(p.pk for p in partners)
     shared = shared_emails(partners)
+    companies = [company_input(p) for p in partners if p.is_business]
+    if companies:  # before the people, whose companyId points at them
+        client.upsert_companies(companies)
     people = client.upsert_people([
         person_input(p, aggregates[p.pk], email_shared=p.email in shared) for p in partners
     ])  # fmt: skip
@@ -61,7 +66,7 @@ def shared_emails(partners: Sequence[Partner]) -> set[str]:
 def find_person(
     client: TwentyClient, partner_pk: int, *, include_deleted: bool = False
 ) -> dict[str, Any] | None:
-    filter_: dict[str, Any] = {"kgcPartnerId": {"eq": kgc_partner_id(partner_pk)}}
+    filter_: dict[str, object] = {"kgcPartnerId": {"eq": kgc_partner_id(partner_pk)}}
     if include_deleted:
         filter_ = {"and": [filter_, WITH_DELETED]}
     page = client.find_people(filter_, first=1)
@@ -93,6 +98,10 @@ def destroy_partner(client: TwentyClient, partner_pk: int, tenant_id: int) -> bo
         owned = {"and": [{"personId": {"eq": person["id"]}}, WITH_DELETED]}
         client.destroy_records(spec.kind, owned)
     client.destroy_person(person["id"])
+    if person.get("companyId"):
+        # A sole trader's firm name is personal data too; the company is ours alone.
+        with contextlib.suppress(TwentyNotFound):
+            client.destroy_company(company_id(partner_pk))
     external_refs.mark_deleted(
         SYSTEM, tenant=tenant_id, object_type=PARTNER_OBJECT_TYPE, object_id=partner_pk
     )

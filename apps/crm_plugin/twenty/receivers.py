@@ -4,7 +4,6 @@ sync, as a Celery task: the admin request must not wait for ~10 minutes of API c
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 
@@ -14,7 +13,7 @@ log = logging.getLogger("crm_plugin.twenty.receivers")
 
 
 def bootstrap_on_enable(
-    sender: Any, *, plugin_id: str, tenant_id: int | None, enabled: bool, **kwargs: Any
+    sender: object, *, plugin_id: str, tenant_id: int | None, enabled: bool, **kwargs: object
 ) -> None:
     # Twenty is one workspace for the whole company: only the global switch starts a sync.
     if plugin_id != PLUGIN_ID or not enabled or tenant_id is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Model
 from django.utils import timezone
@@ -26,6 +26,7 @@ from .mappers import partner_pk_from_kgc_id, person_input
 from .people import WITH_DELETED, push_partners, shared_emails
 
 log = logging.getLogger("crm_plugin.twenty.reconcile")
+_T = TypeVar("_T")
 
 # Inputs that are written, not read back as such (relation connect, raw JSON list).
 _NOT_COMPARED = frozenset({"person", "items"})
@@ -49,7 +50,7 @@ def _differs(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:
     return False
 
 
-def _normal(value: Any) -> Any:
+def _normal(value: object) -> object:
     if value in (None, ""):
         return None
     if isinstance(value, bool):
@@ -61,7 +62,7 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def _batches(items: list[Any]) -> Iterable[list[Any]]:
+def _batches(items: list[_T]) -> Iterable[list[_T]]:
     for start in range(0, len(items), BATCH_SIZE):
         yield items[start : start + BATCH_SIZE]
 

@@ -9,11 +9,14 @@ operator learns exactly what to fix by hand.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .client import TwentyClient
+from .config import TwentyConfig
 from .data_model import CUSTOM_OBJECTS, PERSON_FIELDS, FieldSpec, ObjectSpec
+from .rate_limit import TokenBucket
 
 log = logging.getLogger("crm_plugin.twenty.bootstrap")
 
@@ -28,10 +31,11 @@ class BootstrapReport:
         return not self.problems
 
     def summary(self) -> str:
-        created = ", ".join(self.created) if self.created else "nothing (already complete)"
-        text = f"created: {created}"
+        """Hungarian: shown to admins as the bootstrap action's result."""
+        created = ", ".join(self.created) if self.created else "semmi (az adatmodell már teljes)"
+        text = f"Létrehozva: {created}"
         if self.problems:
-            text += "; problems: " + "; ".join(self.problems)
+            text += "; hibák: " + "; ".join(self.problems)
         return text
 
 
@@ -177,6 +181,24 @@ def verify_schema(client: TwentyClient) -> list[str]:
     return problems
 
 
+
+
+def ensure_schema(settings: Mapping[str, object]) -> str:
+    """The CRM plugin's setup step (manifest ``setup_step``): our data model exists in the
+    workspace these settings point at. Idempotent; raises when something is left missing."""
+    config = TwentyConfig.from_settings(settings)
+    with TwentyClient(config, bucket=TokenBucket(config.calls_per_minute)) as client:
+        report = bootstrap_schema(client)
+    if not report.ok:
+        raise RuntimeError(f"A Twenty adatmodell hiányos: {report.summary()}")
+    return report.summary()
+
+
 __all__ = (
-    "CUSTOM_OBJECTS", "PERSON_FIELDS", "BootstrapReport", "bootstrap_schema", "verify_schema",
+    "CUSTOM_OBJECTS",
+    "PERSON_FIELDS",
+    "BootstrapReport",
+    "bootstrap_schema",
+    "ensure_schema",
+    "verify_schema",
 )

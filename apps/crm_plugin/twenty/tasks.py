@@ -14,12 +14,13 @@ from django.core.cache import cache
 from apps.plugin_manager.actions import action_run
 from apps.plugin_manager.models import PluginActionRun
 from apps.plugin_manager.runtime import get_plugin_settings, is_enabled
+from apps.plugin_manager.setup_steps import run_setup
 
 from .client import TwentyClient
 from .config import PLUGIN_ID, TwentyConfig
+from .gdpr_export import export_partner
 from .initial_sync import resumable_run, run_sync, start_run
 from .reconcile import reconcile
-from .schema_bootstrap import bootstrap_schema
 
 log = logging.getLogger("crm_plugin.twenty.tasks")
 
@@ -33,11 +34,8 @@ def global_client() -> TwentyClient:
 
 
 def _bootstrap() -> str:
-    with global_client() as client:
-        report = bootstrap_schema(client)
-    if not report.ok:
-        raise RuntimeError(f"Twenty schema incomplete: {report.summary()}")
-    return report.summary()
+    # Through the setup-step record, so deliveries waiting for the schema see it done.
+    return run_setup(PLUGIN_ID, None)
 
 
 def _initial_sync(action: PluginActionRun | None) -> None:
@@ -71,11 +69,17 @@ def initial_sync_action(*, tenant_id: int | None = None, run_id: int) -> None:
 
 @shared_task(name="crm_plugin.twenty.bootstrap_and_sync", ignore_result=True)
 def bootstrap_and_sync() -> None:
-    """On enable: create the data model, then the initial sync."""
+    """On enable: create the data model, then the initial sync, recorded as an action run
+    so the plugin page shows it like one started by hand."""
     if not is_enabled(PLUGIN_ID, None):
         return
-    _bootstrap()
-    _initial_sync(None)
+    run = PluginActionRun.objects.create(
+        plugin_id=PLUGIN_ID, action="initial_sync",
+        message="A bővítmény bekapcsolásakor indult automatikusan.",
+    )
+    with action_run(run.pk):
+        _bootstrap()
+        _initial_sync(run)
 
 
 @shared_task(name="crm_plugin.twenty.reconcile", ignore_result=True)
@@ -99,5 +103,22 @@ def nightly_reconcile() -> None:
         cache.delete(SYNC_LOCK)
 
 
-__all__ = ("bootstrap_and_sync", "bootstrap_schema_action", "initial_sync_action",
-           "nightly_reconcile", "reconcile_action")
+@shared_task(name="crm_plugin.twenty.gdpr_export", ignore_result=True)
+def gdpr_export(*, tenant_id: int | None = None, run_id: int, object_ids: list[int]) -> None:
+    """Admin action: what Twenty holds about the selected partners, as one JSON result."""
+    with action_run(run_id) as reporter, global_client() as client:
+        documents = []
+        for done, partner_pk in enumerate(object_ids, 1):
+            documents.append(export_partner(client, partner_pk))
+            reporter.progress(done, len(object_ids))
+        reporter.result(documents[0] if len(documents) == 1 else documents)
+
+
+__all__ = (
+    "bootstrap_and_sync",
+    "bootstrap_schema_action",
+    "gdpr_export",
+    "initial_sync_action",
+    "nightly_reconcile",
+    "reconcile_action",
+)

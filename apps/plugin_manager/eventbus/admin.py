@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
-from apps.plugin_manager.eventbus import conf, dashboard
+from apps.plugin_manager.eventbus import dashboard, tuning
+from apps.plugin_manager.eventbus.integrations.views import integrations_dashboard
 from apps.plugin_manager.eventbus.manual_retry import (
     retry_dead_for_subscriber,
     retry_deliveries,
@@ -42,11 +45,14 @@ from kgc_erp.tenants.scoping import tenant_of_user
 class ReadOnlyAdminMixin:
     """Rows written by the machinery: viewable and deletable, never hand-edited."""
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    model: type[Model]  # set on the ModelAdmin this is mixed into
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        model = self.model  # type: ignore[attr-defined]
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        model = self.model
+        # misc: super() is the ModelAdmin after this mixin in the MRO, unknown to mypy here.
         declared = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
         hidden = set(getattr(self, "exclude", None) or ())
         return declared + [
@@ -73,6 +79,15 @@ class SubscriberFilter(admin.SimpleListFilter):
         return queryset
 
 
+def pending_next_attempt(delivery: Delivery) -> datetime | str:
+    """The next attempt time, only while one will happen: a finished delivery (succeeded,
+    dead, skipped) keeps its last `next_attempt_at` in the row, which would read as a
+    scheduled retry."""
+    if delivery.status != Delivery.Status.PENDING:
+        return ""
+    return delivery.next_attempt_at
+
+
 class DeliveryAttemptInline(TabularInline):
     model = DeliveryAttempt
     extra = 0
@@ -81,7 +96,7 @@ class DeliveryAttemptInline(TabularInline):
     fields = ("number", "started_at", "duration_ms", "outcome", "http_status", "error")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -90,15 +105,19 @@ class DeliveryInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ("subscriber", "status", "attempts", "next_attempt_at", "last_error")
+    fields = ("subscriber", "status", "attempts", "next_attempt_label", "last_error")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    @admin.display(description="következő próbálkozás")
+    def next_attempt_label(self, delivery: Delivery) -> datetime | str:
+        return pending_next_attempt(delivery)
 
 
 @admin.register(Event)
-class EventAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class EventAdmin(TenantScopedAdminMixin[Event], ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "type", "tenant", "object_label", "occurred_at")
     list_filter = ("type", "tenant", "object_type")
     search_fields = ("=uuid", "=object_id", "type")
@@ -112,7 +131,7 @@ class EventAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class DeliveryAdmin(TenantScopedAdminMixin[Delivery], ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id",
         "event_type",
@@ -121,12 +140,13 @@ class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
         "object_label",
         "status_label",
         "attempts",
-        "next_attempt_at",
+        "next_attempt_label",
         "short_error",
     )
     list_filter = ("status", SubscriberFilter, "tenant", "object_type")
     search_fields = ("=object_id", "=event__uuid", "subscriber")
     list_select_related = ("event", "tenant")
+    exclude = ("next_attempt_at",)
     inlines = (DeliveryAttemptInline,)
     actions = ("retry_selected", "retry_all_dead_of_subscriber")
     change_list_template = "admin/eventbus/delivery/change_list.html"
@@ -149,6 +169,18 @@ class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
     def short_error(self, delivery: Delivery) -> str:
         return delivery.last_error[:80]
 
+    @admin.display(description="következő próbálkozás", ordering="next_attempt_at")
+    def next_attempt_label(self, delivery: Delivery) -> datetime | str:
+        return pending_next_attempt(delivery)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The raw column is excluded; its place on the detail page (after the attempt
+        # count) shows it only where it means something: pending rows.
+        fields = [f for f in super().get_readonly_fields(request, obj)
+                  if f != "next_attempt_label"]
+        position = fields.index("attempts") + 1 if "attempts" in fields else len(fields)
+        return [*fields[:position], "next_attempt_label", *fields[position:]]
+
     @admin.action(description="Újrapróbálás", permissions=["change"])
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = retry_deliveries(queryset)
@@ -169,15 +201,23 @@ class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
             messages.SUCCESS,
         )
 
-    def get_urls(self) -> list[Any]:
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "dashboard/",
                 self.admin_site.admin_view(self.dashboard_view),
                 name="eventbus_delivery_dashboard",
-            )
+            ),
+            path(
+                "integrations/",
+                self.admin_site.admin_view(self.integrations_view),
+                name="eventbus_integrations_dashboard",
+            ),
         ]
         return own + super().get_urls()
+
+    def integrations_view(self, request: HttpRequest) -> HttpResponse:
+        return integrations_dashboard(self, request)
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         deliveries = self.get_queryset(request)
@@ -198,7 +238,7 @@ class DeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(InboundDelivery)
-class InboundDeliveryAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class InboundDeliveryAdmin(TenantScopedAdminMixin[InboundDelivery], ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id",
         "source",
@@ -256,7 +296,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
+class WebhookSubscriptionAdmin(TenantScopedAdminMixin[WebhookSubscription], ModelAdmin):
     form = WebhookSubscriptionForm
     list_display = ("name", "tenant", "target_url", "event_list", "is_active", "rotation_state")
     list_filter = ("is_active", "tenant")
@@ -273,7 +313,8 @@ class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
         return f"{until:%Y-%m-%d %H:%M}-ig" if until else "—"
 
     def save_model(
-        self, request: HttpRequest, obj: WebhookSubscription, form: Any, change: bool
+        self, request: HttpRequest, obj: WebhookSubscription, form: ModelForm[WebhookSubscription],
+        change: bool,
     ) -> None:
         secret = None if change else obj.set_new_secret()
         super().save_model(request, obj, form, change)
@@ -288,7 +329,7 @@ class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
     def rotate_secret(
         self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]
     ) -> None:
-        grace = conf.webhook_secret_grace()
+        grace = tuning.webhook_secret_grace()
         hours = grace.total_seconds() / 3600
         for subscription in queryset:
             secret = subscription.rotate_secret(grace)
@@ -302,7 +343,7 @@ class WebhookSubscriptionAdmin(TenantScopedAdminMixin, ModelAdmin):
 
 
 @admin.register(ExternalRef)
-class ExternalRefAdmin(TenantScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+class ExternalRefAdmin(TenantScopedAdminMixin[ExternalRef], ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "object_type",
         "object_id",

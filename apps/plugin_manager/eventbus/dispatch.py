@@ -31,7 +31,7 @@ from celery import Celery
 from kombu import pools
 from kombu.pools import ProducerPool
 
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 
 logger = logging.getLogger("kgc.eventbus.dispatch")
 
@@ -62,7 +62,7 @@ def publish(task_name: str, arguments: Iterable[object], countdown: float | None
                 # By name: a web process need not have imported the task modules.
                 app.send_task(task_name, (argument,), producer=producer, countdown=countdown)
     except Exception:  # any broker failure: the sweeper re-enqueues from the database
-        _paused_until = time.monotonic() + conf.enqueue_pause_after_failure()
+        _paused_until = time.monotonic() + tuning.enqueue_pause_after_failure()
         logger.warning(
             "eventbus.enqueue.failed task=%s count=%d (the sweeper will pick them up)",
             task_name,

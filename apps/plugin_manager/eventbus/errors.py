@@ -49,6 +49,20 @@ class PermanentDeliveryError(DeliveryError):
     retryable = False
 
 
+# Every SetupPendingError's message starts with this, so deliveries that died of one (before
+# setup steps existed) can be found and retried once the step succeeds.
+SETUP_PENDING_PREFIX = "setup pending: "
+
+
+class SetupPendingError(TransientDeliveryError):
+    """The outside system lacks what the connector's setup step creates (e.g. its data
+    model): the delivery waits for the step (``apps.plugin_manager.setup_steps``) instead of
+    failing, without using an attempt."""
+
+    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+        super().__init__(SETUP_PENDING_PREFIX + message, http_status=http_status)
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date)."""
     if value is None:
@@ -87,8 +101,10 @@ def classify_http_status(
 
 
 __all__ = (
+    "SETUP_PENDING_PREFIX",
     "DeliveryError",
     "PermanentDeliveryError",
+    "SetupPendingError",
     "TransientDeliveryError",
     "classify_http_status",
     "parse_retry_after",

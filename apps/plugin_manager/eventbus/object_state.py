@@ -17,7 +17,7 @@ from kgc_erp.sales.models import Order
 from kgc_erp.service.models import Worklog
 
 
-def _partner(p: Partner) -> dict[str, Any]:
+def _partner(p: Partner) -> dict[str, object]:
     return {
         "id": p.pk,
         "name": p.name,
@@ -32,7 +32,7 @@ def _partner(p: Partner) -> dict[str, Any]:
     }
 
 
-def _rental(r: Rental) -> dict[str, Any]:
+def _rental(r: Rental) -> dict[str, object]:
     return {
         "id": r.pk,
         "number": r.number,
@@ -47,7 +47,7 @@ def _rental(r: Rental) -> dict[str, Any]:
     }
 
 
-def _worklog(w: Worklog) -> dict[str, Any]:
+def _worklog(w: Worklog) -> dict[str, object]:
     return {
         "id": w.pk,
         "number": w.number,
@@ -62,7 +62,7 @@ def _worklog(w: Worklog) -> dict[str, Any]:
     }
 
 
-def _order(o: Order) -> dict[str, Any]:
+def _order(o: Order) -> dict[str, object]:
     return {
         "id": o.pk,
         "number": o.number,
@@ -77,7 +77,8 @@ def _order(o: Order) -> dict[str, Any]:
     }
 
 
-_SERIALIZERS: dict[type[Model], Callable[[Any], dict[str, Any]]] = {
+# Any: each function takes its own model (the key), which a dict type cannot say.
+_SERIALIZERS: dict[type[Model], Callable[[Any], dict[str, object]]] = {
     Partner: _partner,
     Rental: _rental,
     Worklog: _worklog,
@@ -85,7 +86,7 @@ _SERIALIZERS: dict[type[Model], Callable[[Any], dict[str, Any]]] = {
 }
 
 
-def object_state(obj: Model | None) -> dict[str, Any] | None:
+def object_state(obj: Model | None) -> dict[str, object] | None:
     """The public state of a core row (None when it is gone or not a core model)."""
     if obj is None:
         return None

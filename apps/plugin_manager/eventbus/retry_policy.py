@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.errors import (
     DeliveryError,
     PermanentDeliveryError,
@@ -22,10 +22,10 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
     deliveries that failed together spread out without ever retrying immediately. A
     `Retry-After` from the remote wins when it asks for longer.
     """
-    step = min(conf.backoff_cap(), conf.backoff_base() * (2 ** max(0, attempt - 1)))
+    step = min(tuning.backoff_cap(), tuning.backoff_base() * (2 ** max(0, attempt - 1)))
     delay = step / 2 + random.uniform(0, step / 2)
     if retry_after is not None:
-        delay = max(delay, min(retry_after, conf.retry_after_cap()))
+        delay = max(delay, min(retry_after, tuning.retry_after_cap()))
     return delay
 
 
@@ -68,7 +68,7 @@ def classify_failure(error: BaseException, attempt: int) -> Failure:
     expected = isinstance(error, DeliveryError)
     http_status = getattr(error, "http_status", None)
     text = short_error(error)
-    if isinstance(error, PermanentDeliveryError) or attempt >= conf.max_attempts():
+    if isinstance(error, PermanentDeliveryError) or attempt >= tuning.max_attempts():
         return Failure(True, 0.0, text, http_status, expected)
     retry_after = error.retry_after if isinstance(error, TransientDeliveryError) else None
     return Failure(False, retry_delay(attempt, retry_after), text, http_status, expected)

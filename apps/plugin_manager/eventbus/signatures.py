@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _check(
     # Signature first, so a forged request is reported as forged even when it is also old.
     if not any(_equal(candidate, expected) for candidate in signatures):
         return Verification(False, "bad_signature", delivery_id, timestamp)
-    window = tolerance if tolerance is not None else conf.inbox_timestamp_tolerance()
+    window = tolerance if tolerance is not None else tuning.inbox_timestamp_tolerance()
     if abs(now - timestamp) > window:
         return Verification(False, "stale_timestamp", delivery_id, timestamp)
     return Verification(True, "ok", delivery_id, timestamp)

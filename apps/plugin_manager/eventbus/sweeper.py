@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils import timezone
 
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.dispatch import (
     DELIVER,
     DELIVER_MANY,
@@ -30,6 +31,9 @@ from apps.plugin_manager.eventbus.dispatch import (
 from apps.plugin_manager.eventbus.inbox.processing import MAY_RUN_NOW as INBOUND_MAY_RUN_NOW
 from apps.plugin_manager.eventbus.models import Delivery, InboundDelivery
 from apps.plugin_manager.eventbus.outbox.delivery import MAY_RUN_NOW
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.sweeper")
 
@@ -90,10 +94,10 @@ PRUNE_BATCH = 5000
 
 def sweep_deliveries(now: datetime | None = None) -> int:
     now = now or timezone.now()
-    params = {
+    params: dict[str, _SQLType] = {
         "now": now,
-        "due_by": now - conf.sweep_grace(),
-        "batch": conf.sweep_batch(),
+        "due_by": now - tuning.sweep_grace(),
+        "batch": tuning.sweep_batch(),
         "pending": Delivery.Status.PENDING,
     }
     with connection.cursor() as cursor:
@@ -106,10 +110,10 @@ def sweep_deliveries(now: datetime | None = None) -> int:
 
 def sweep_inbound(now: datetime | None = None) -> int:
     now = now or timezone.now()
-    params = {
+    params: dict[str, _SQLType] = {
         "now": now,
-        "due_by": now - conf.sweep_grace(),
-        "batch": conf.sweep_batch(),
+        "due_by": now - tuning.sweep_grace(),
+        "batch": tuning.sweep_batch(),
         "received": InboundDelivery.Status.RECEIVED,
     }
     with connection.cursor() as cursor:
@@ -142,7 +146,7 @@ def _delete_in_batches(sql: str, cutoff: datetime) -> int:
 
 def prune(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
-    cutoff = now - conf.succeeded_retention()
+    cutoff = now - tuning.succeeded_retention()
     deliveries = _delete_in_batches(_PRUNE_DELIVERIES_SQL, cutoff)
     events = _delete_in_batches(_PRUNE_EVENTS_SQL, cutoff)
     inbound, _ = InboundDelivery.objects.filter(
@@ -151,7 +155,7 @@ def prune(now: datetime | None = None) -> dict[str, int]:
             InboundDelivery.Status.IGNORED,
             InboundDelivery.Status.REFUSED,
         ),
-        received_at__lt=now - conf.inbox_retention(),
+        received_at__lt=now - tuning.inbox_retention(),
     ).delete()
     result = {"deliveries": deliveries, "events": events, "inbound": inbound}
     logger.info("eventbus.prune %s", result)

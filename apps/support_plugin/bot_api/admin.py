@@ -3,11 +3,14 @@ read-only audit log browser. Franchise staff see their own tenant's keys and cal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -15,7 +18,7 @@ from django.utils.cache import add_never_cache_headers
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
-from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
+from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin, staff_user
 
 from .keys import IssuedKey, generate_key_material, revoke_api_key, rotate_api_key
 from .models import ApiCallLog, ApiKey, default_expiry
@@ -42,7 +45,7 @@ class ApiKeyCreateForm(forms.ModelForm):
         self.fields["expires_at"].initial = default_expiry
         self.fields["expires_at"].help_text = "Alapértelmezés: 90 nap múlva."
 
-    def clean_expires_at(self) -> Any:
+    def clean_expires_at(self) -> datetime:
         expires_at = self.cleaned_data["expires_at"]
         if expires_at <= timezone.now():
             raise forms.ValidationError("A lejárat a jövőben legyen.")
@@ -64,7 +67,7 @@ def render_issued(request: HttpRequest, admin_site: admin.AdminSite, issued: lis
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
+class ApiKeyAdmin(TenantScopedAdminMixin[ApiKey], ModelAdmin):
     list_display = (
         "name", "tenant", "display_prefix", "scope_list", "state", "expires_at",
         "last_used_at", "created_by",
@@ -84,10 +87,12 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
             kwargs["form"] = ApiKeyCreateForm
         return super().get_form(request, obj, **kwargs)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Any:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ApiKey | None = None
+    ) -> Sequence[str]:
         return () if obj is None else self.readonly_fields
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Any:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Sequence[str]:
         if obj is None:
             return ApiKeyCreateForm.Meta.fields
         return ("name", "rate_limit_per_minute", *self.readonly_fields)
@@ -97,13 +102,16 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
         extra_context = {**(extra_context or {}), "title": "API kulcs generálás"}
         return super().add_view(request, form_url, extra_context)
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: ApiKey, form: ModelForm[ApiKey], change: bool
+    ) -> None:
         if not change:
             material = generate_key_material()
             obj.prefix = material.prefix
             obj.key_hash = material.key_hash
-            obj.created_by = request.user
-            # Held on the request only, for response_add to show once.
+            obj.created_by = staff_user(request)
+            # Held on the request only, for response_add to show once (attr-defined: an
+            # attribute of our own on the request).
             request._bot_api_raw_key = material.raw_key  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
 
@@ -118,11 +126,13 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
     # --- rotation and revocation -------------------------------------------------------
 
     @action(description="Kulcs forgatása (új kulcs; a régi még 7 napig él)")
-    def rotate_selected(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> Any:
+    def rotate_selected(
+        self, request: HttpRequest, queryset: QuerySet[ApiKey]
+    ) -> HttpResponse | None:
         issued: list[IssuedKey] = []
         for api_key in queryset:
             try:
-                issued.append(rotate_api_key(api_key, created_by=request.user))
+                issued.append(rotate_api_key(api_key, created_by=staff_user(request)))
             except ValueError:
                 self.message_user(
                     request,
@@ -165,7 +175,7 @@ class ApiKeyAdmin(TenantScopedAdminMixin, ModelAdmin):
 
 
 @admin.register(ApiCallLog)
-class ApiCallLogAdmin(TenantScopedAdminMixin, ModelAdmin):
+class ApiCallLogAdmin(TenantScopedAdminMixin[ApiCallLog], ModelAdmin):
     list_display = (
         "created_at", "tenant", "key_prefix", "method", "endpoint", "object_type",
         "object_ref", "partner_id", "status_code", "error_code", "duration_ms",

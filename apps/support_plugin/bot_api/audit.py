@@ -88,7 +88,10 @@ def record_call(
         logged_params=logged_params, duration_ms=duration_ms,
     )
     # Django runs `_resource_closers` from HttpResponse.close(), the WSGI close hook.
-    response._resource_closers.append(partial(save_call_row, row, endpoint))
+    # attr-defined: a private attribute of HttpResponseBase that django-stubs leave out.
+    response._resource_closers.append(  # type: ignore[attr-defined]
+        partial(save_call_row, row, endpoint)
+    )
 
 
 def save_call_row(row: ApiCallLog, endpoint: str) -> None:

@@ -21,7 +21,7 @@ log = logging.getLogger("kgc.bot_api")
 class ApiError(exceptions.APIException):
     """An API error with a stable machine code and a Hungarian message."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid_request"
     default_detail = "Hibás kérés."
 
@@ -111,7 +111,13 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
-def error_body(exc: exceptions.APIException) -> dict[str, Any]:
+def _throttle_wait(exc: exceptions.Throttled) -> float | None:
+    """DRF sets `Throttled.wait` in `__init__`; djangorestframework-stubs leave it out."""
+    wait: float | None = exc.wait  # type: ignore[attr-defined]  # see the docstring
+    return wait
+
+
+def error_body(exc: exceptions.APIException) -> dict[str, object]:
     if isinstance(exc, ApiError):
         return {"code": exc.error_code, "detail": str(exc.detail)}
     code, detail = next(
@@ -119,16 +125,16 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
         ("error", None),
     )
     if isinstance(exc, exceptions.Throttled):
-        wait = int(exc.wait or 1)
+        wait = int(_throttle_wait(exc) or 1)
         detail = f"Túl sok kérés. Próbálja újra {wait} másodperc múlva."
-    body: dict[str, Any] = {"code": code, "detail": detail or str(exc.detail)}
+    body: dict[str, object] = {"code": code, "detail": detail or str(exc.detail)}
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         body["errors"] = errors if isinstance(errors, dict) else {"non_field_errors": errors}
     return body
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+def api_exception_handler(exc: Exception, context: dict[str, object]) -> Response:
     """Every error of the bot API as `{"code", "detail"}` JSON with its status code."""
     if isinstance(exc, Http404):
         exc = NotFound()
@@ -142,8 +148,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     headers: dict[str, str] = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(max(1, int(exc.wait)))
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if isinstance(exc, exceptions.Throttled) and (wait := _throttle_wait(exc)) is not None:
+        headers["Retry-After"] = str(max(1, int(wait)))
+    if auth_header := getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = auth_header
     return Response(error_body(exc), status=exc.status_code, headers=headers)

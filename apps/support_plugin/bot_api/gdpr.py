@@ -7,8 +7,6 @@ the stored idempotent answers (which repeat the booking's note) are deleted.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.dispatch import receiver
 
 from kgc_erp.partners.models import Partner
@@ -25,5 +23,5 @@ def scrub_partner(partner_id: int) -> int:
 
 
 @receiver(partner_erased, sender=Partner, dispatch_uid="bot_api.scrub_erased_partner")
-def on_partner_erased(sender: type[Partner], partner: Partner, **kwargs: Any) -> None:
+def on_partner_erased(sender: type[Partner], partner: Partner, **kwargs: object) -> None:
     scrub_partner(partner.pk)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
 
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,7 +38,7 @@ def read_key(request: Request) -> str | None:
     return key
 
 
-def fingerprint(data: Any) -> str:
+def fingerprint(data: object) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                            default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -89,7 +89,7 @@ def issue_api_key(
     tenant: Tenant,
     name: str,
     scopes: Iterable[Scope | str] = (Scope.READ,),
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
     expires_at: datetime | None = None,
     rate_limit_per_minute: int | None = None,
     rotated_from: ApiKey | None = None,
@@ -140,7 +140,7 @@ def touch_last_used(api_key: ApiKey, now: datetime | None = None) -> None:
 def rotate_api_key(
     api_key: ApiKey,
     *,
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
     overlap: timedelta = DEFAULT_ROTATION_OVERLAP,
     lifetime: timedelta = DEFAULT_KEY_LIFETIME,
 ) -> IssuedKey:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from .errors import InsufficientScope, MissingKey
 from .models import ApiKey
@@ -13,7 +12,7 @@ from .scopes import Scope
 
 
 class HasRequiredScope(BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         api_key = request.auth
         if not isinstance(api_key, ApiKey):
             raise MissingKey()

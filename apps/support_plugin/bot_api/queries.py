@@ -8,11 +8,16 @@ against 0.1 ms). Table names come from the models' metadata.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from django.db.models.query import RawQuerySet
 
 from kgc_erp.partners.models import Partner
 from kgc_erp.rentals.models import Rental
 from kgc_erp.service.models import Worklog
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 _CUSTOMER_BY_PHONE = f"""
 SELECT p.id, p.tenant_id, p.name, p.phone, p.email, p.company, p.is_business,
@@ -28,13 +33,23 @@ SELECT p.id, p.tenant_id, p.name, p.phone, p.email, p.company, p.is_business,
 """
 
 
-def customer_lookup(tenant_id: int, e164: str) -> RawQuerySet[Partner]:
+class CustomerCounts(TypedDict):
+    """The columns `customer_lookup` adds to each partner."""
+
+    active_rentals: int
+    pending_repairs: int
+
+
+def customer_lookup(
+    tenant_id: int, e164: str
+) -> RawQuerySet[WithAnnotations[Partner, CustomerCounts]]:
     """The tenant's active customer with this phone (newest first if there are several),
     with `active_rentals` (active or late) and `pending_repairs` (not handed over)."""
-    return Partner.objects.raw(
+    rows = Partner.objects.raw(
         _CUSTOMER_BY_PHONE,
         [Rental.Status.ACTIVE, Rental.Status.LATE, Worklog.Status.HANDED_OVER, tenant_id, e164],
     )
+    return cast("RawQuerySet[WithAnnotations[Partner, CustomerCounts]]", rows)
 
 
 _WORKLOG_BY_NUMBER = f"""

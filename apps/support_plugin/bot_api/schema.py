@@ -3,7 +3,7 @@ the hook that keeps /api/schema/ to the bot API's own endpoints."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
@@ -17,12 +17,15 @@ from kgc_erp.service.models import Worklog
 from .document_numbers import number_pattern
 from .serializers import ErrorSerializer, ValidationErrorSerializer
 
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema
+
 
 class BearerApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "apps.support_plugin.bot_api.authentication.BearerApiKeyAuthentication"
     name = "ApiKeyBearer"
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
         return {
             "type": "http",
             "scheme": "bearer",
@@ -86,7 +89,9 @@ READ_ERRORS = (400, 401, 403, 404, 406, 429, 503)
 WRITE_ERRORS = (400, 401, 403, 406, 409, 413, 415, 422, 429, 503)
 
 
-def responses(ok: dict[int, Any], errors: tuple[int, ...] = READ_ERRORS) -> dict[int, Any]:
+def responses(
+    ok: dict[int, object], errors: tuple[int, ...] = READ_ERRORS
+) -> dict[int, object]:
     return {**ok, **{code: _ERRORS[code] for code in errors}}
 
 

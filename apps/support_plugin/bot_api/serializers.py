@@ -23,7 +23,9 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ValidationErrorSerializer(ErrorSerializer):
-    errors = serializers.DictField(
+    # assignment: the serializer metaclass moves declared fields out of the class, so this
+    # (documentation-only) field does not shadow `Serializer.errors` at run time.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Mezőnkénti hibaüzenetek.",

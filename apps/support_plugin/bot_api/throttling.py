@@ -15,7 +15,6 @@ import logging
 import math
 import time
 from functools import cache
-from typing import Any
 
 import redis
 from django.conf import settings
@@ -23,6 +22,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from .models import ApiKey
 
@@ -65,7 +65,7 @@ class ApiKeyRateThrottle(BaseThrottle):
     def __init__(self) -> None:
         self._wait: float | None = None
 
-    def allow_request(self, request: Request, view: Any) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         api_key = request.auth
         if not isinstance(api_key, ApiKey):
             return True  # authentication answers first; nothing to count

@@ -17,7 +17,7 @@ import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings as django_settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from apps.plugin_manager.services import set_enabled, update_settings
 from kgc_erp.tenants.models import Tenant
@@ -76,7 +76,7 @@ def register_dashboard_app(tenant: Tenant, *, base_url: str | None = None) -> in
 
 def connect_tenant(tenant: Tenant, api_url: str, api_token: str, account_id: int,
                    inbox_id: int | None = None, webhook_secret: str = "", *,
-                   enable: bool = True, user: AbstractBaseUser | None = None) -> None:
+                   enable: bool = True, user: User | None = None) -> None:
     """Store the tenant's Chatwoot settings (secrets encrypted by the plugin manager) and
     switch the plugin on for it."""
     changes: dict[str, object] = {
@@ -180,13 +180,13 @@ def bootstrap_franchise(tenant: Tenant, *, base_url: str | None = None) -> Chatw
     client = ChatwootClient(Connection(config.api_url, account.api_token, account.account_id,
                                        config.timeout))
     if account.inbox_id is None:
-        account.inbox_id = int(ensure_notification_inbox(client)["id"])
+        account.inbox_id = int(str(ensure_notification_inbox(client)["id"]))
         account.save(update_fields=["inbox_id", "updated_at"])
 
     url = webhook_url(tenant, base_url)
     if account.webhook_id is None or account.webhook_url != url or not account.webhook_secret:
         hook = ensure_webhook(client, url)
-        account.webhook_id = int(hook["id"])
+        account.webhook_id = int(str(hook["id"]))
         account.webhook_url = url
         account.webhook_secret = str(hook.get("secret") or "")
         account.save(update_fields=["webhook_id", "webhook_url", "webhook_secret_encrypted",

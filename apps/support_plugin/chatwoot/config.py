@@ -25,7 +25,8 @@ class NotConfigured(Exception):
 
 def _int(value: object) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+        # call-overload: any stored value is tried; those int() refuses give None below.
+        return int(value) if value not in (None, "") else None  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
 

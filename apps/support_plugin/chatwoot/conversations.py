@@ -24,19 +24,19 @@ OPEN_STATUSES = ("open", "pending")
 KEY_ATTRIBUTE = "kgc_key"
 
 
-def linked_conversation(worklog: Worklog | None, account_id: int) -> int | None:
+def conversation_link(worklog: Worklog | None, account_id: int) -> ConversationLink | None:
+    """The conversation of this Chatwoot account a worklog came from, if any."""
     if worklog is None:
         return None
-    link = ConversationLink.objects.filter(worklog=worklog, account_id=account_id).first()
-    return link.conversation_id if link else None
+    return ConversationLink.objects.filter(worklog=worklog, account_id=account_id).first()
 
 
 def resolve_conversation(client: ChatwootClient, *, contact_id: int, inbox_id: int | None,
                          key: str, worklog: Worklog | None = None) -> int:
     """The display id of the conversation to write into (opened if needed)."""
-    linked = linked_conversation(worklog, client.connection.account_id)
-    if linked is not None:
-        return linked
+    link = conversation_link(worklog, client.connection.account_id)
+    if link is not None:
+        return link.conversation_id
     conversations = client.contact_conversations(contact_id)
     for conversation in conversations:
         if (conversation.get("custom_attributes") or {}).get(KEY_ATTRIBUTE) == key:
@@ -72,4 +72,4 @@ def post_once(client: ChatwootClient, display_id: int, content: str, *, source_i
     return client.create_message(display_id, content, private=private, source_id=source_id)
 
 
-__all__ = ("find_message", "linked_conversation", "post_once", "resolve_conversation")
+__all__ = ("conversation_link", "find_message", "post_once", "resolve_conversation")

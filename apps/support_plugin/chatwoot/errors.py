@@ -7,8 +7,6 @@ retried with backoff (honouring ``Retry-After``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from apps.plugin_manager.eventbus.errors import PermanentDeliveryError, TransientDeliveryError
 
 
@@ -16,7 +14,7 @@ class ChatwootError(Exception):
     """Marker base: any failure talking to Chatwoot."""
 
     status: int | None = None
-    body: Any = None
+    body: object = None
 
 
 class ChatwootUnauthorized(ChatwootError, PermanentDeliveryError):

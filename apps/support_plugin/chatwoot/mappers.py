@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
 
 from kgc_erp.partners.models import Partner
 
@@ -51,7 +50,7 @@ def e164_or_none(phone: str) -> str | None:
     return phone if E164.match(phone) else None
 
 
-def custom_attributes(partner: Partner, tenant_slug: str, stats: PartnerStats) -> dict[str, Any]:
+def custom_attributes(partner: Partner, tenant_slug: str, stats: PartnerStats) -> dict[str, object]:
     return {
         "kgc_partner_id": partner.pk,
         "kgc_tenant": tenant_slug,
@@ -63,13 +62,13 @@ def custom_attributes(partner: Partner, tenant_slug: str, stats: PartnerStats) -
     }
 
 
-def contact_payload(partner: Partner, tenant_slug: str, stats: PartnerStats) -> dict[str, Any]:
+def contact_payload(partner: Partner, tenant_slug: str, stats: PartnerStats) -> dict[str, object]:
     """Body of ``POST /contacts`` and ``PUT /contacts/{id}``.
 
     Empty e-mail / phone are sent as ``""`` so a cleared value is cleared in Chatwoot too:
     Chatwoot stores a blank e-mail as null and skips the format check for a blank phone
     (NOTES §5), and the spec types both as strings (null would break its schema)."""
-    payload: dict[str, Any] = {
+    payload: dict[str, object] = {
         "name": partner.name,
         "identifier": identifier_for(partner),
         "email": partner.email or "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -57,9 +57,9 @@ def format_huf(amount: Decimal | int | None) -> str:
     return f"{int(amount):,}".replace(",", "\u00a0") + "\u00a0Ft"
 
 
-def template_context(obj: Rental | Worklog | Order) -> dict[str, Any]:
+def template_context(obj: Rental | Worklog | Order) -> dict[str, object]:
     """What every template may name: the customer, the machine, the number, the amount."""
-    context: dict[str, Any] = {"partner": obj.partner, "number": obj.number}
+    context: dict[str, object] = {"partner": obj.partner, "number": obj.number}
     if isinstance(obj, Rental):
         context.update(
             rental=obj, machine=obj.machine.name, end_date=obj.end_date,
@@ -116,6 +116,7 @@ def notify(context: DeliveryContext, kind: Kind,
     if not isinstance(obj, kind.model):
         raise PermanentDeliveryError(f"{kind.name} expects {kind.model.__name__}, "
                                      f"got {type(obj).__name__}")
+    obj = cast("Rental | Worklog | Order", obj)  # narrowed by the isinstance just above
     partner: Partner = obj.partner
     if not partner.is_active:
         return None  # erased or deactivated customers get nothing

@@ -17,7 +17,8 @@ from kgc_erp.service.models import Worklog
 from . import notifications
 from .config import ChatwootSettings, settings_for
 from .contact_sync import delete_partner_contact, sync_partner_contact
-from .worklog_updates import linked_conversation, post_status_change
+from .conversations import conversation_link
+from .worklog_updates import post_status_change
 
 log = logging.getLogger("support_plugin.chatwoot.outbound")
 
@@ -86,7 +87,7 @@ def _worklog_in_conversation(context: DeliveryContext, settings: ChatwootSetting
     worklog = context.load_object()
     return (isinstance(worklog, Worklog) and worklog.source == Worklog.Source.CHATWOOT
             and settings.account_id is not None
-            and linked_conversation(worklog, settings.account_id) is not None)
+            and conversation_link(worklog, settings.account_id) is not None)
 
 
 def notify_worklog_quote_ready(context: DeliveryContext) -> None:

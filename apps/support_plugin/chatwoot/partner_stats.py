@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import (
     Aggregate,
     Count,
     DecimalField,
     IntegerField,
+    Manager,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -32,7 +33,7 @@ OPEN_WORKLOG_STATUSES = tuple(
     s for s in Worklog.Status.values if s != Worklog.Status.HANDED_OVER
 )
 ACTIVE_RENTAL_STATUSES = (Rental.Status.ACTIVE, Rental.Status.LATE)
-_MONEY = DecimalField(max_digits=14, decimal_places=0)
+_MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=0)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class PartnerStats:
     total_spent: Decimal
 
 
-def _per_partner(queryset: QuerySet[Any], **aggregate: Aggregate) -> Subquery:
+def _per_partner(queryset: QuerySet[Model] | Manager[Model], **aggregate: Aggregate) -> Subquery:
     """One aggregate of ``queryset`` for the outer partner row."""
     return Subquery(queryset.filter(partner=OuterRef("pk")).order_by()
                     .values("partner").annotate(**aggregate).values(*aggregate)[:1])

@@ -18,8 +18,7 @@ from kgc_erp.service.services import LABELS
 
 from . import notifications
 from .config import ChatwootSettings, settings_for
-from .conversations import post_once
-from .models import ConversationLink
+from .conversations import conversation_link, post_once
 
 log = logging.getLogger("support_plugin.chatwoot.worklog_updates")
 
@@ -50,10 +49,6 @@ def private_note(worklog: Worklog, old_status: str, new_status: str) -> str:
     ).strip()
 
 
-def linked_conversation(worklog: Worklog, account_id: int) -> ConversationLink | None:
-    return ConversationLink.objects.filter(worklog=worklog, account_id=account_id).first()
-
-
 def post_status_change(context: DeliveryContext,
                        settings: ChatwootSettings | None = None) -> bool:
     """Returns True when something was posted (False: not a Chatwoot worklog)."""
@@ -62,7 +57,7 @@ def post_status_change(context: DeliveryContext,
         return False
     settings = settings or settings_for(context.tenant, context.settings)
     client = settings.client()
-    link = linked_conversation(worklog, client.connection.account_id)
+    link = conversation_link(worklog, client.connection.account_id)
     if link is None:
         log.info("chatwoot.worklog.no-conversation worklog=%s", worklog.number)
         return False

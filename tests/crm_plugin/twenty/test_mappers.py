@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from decimal import Decimal
 
 import pytest
 
 from apps.crm_plugin.twenty.mappers import (
     Aggregates,
+    company_id,
+    company_input,
     kgc_partner_id,
     partner_pk_from_kgc_id,
     person_input,
@@ -61,14 +64,32 @@ def test_person_input_has_composites_and_never_the_tax_number() -> None:
 
 
 @pytest.mark.django_db
-def test_a_business_is_named_after_the_firm_and_a_late_rental_makes_it_late() -> None:
-    partner = PartnerFactory(name="Szabó Péter", company="Építő Kft.", is_business=True)
+def test_a_business_is_a_company_with_its_contact_person_and_a_late_rental_makes_it_late(
+) -> None:
+    partner = PartnerFactory(name="Szabó Péter", company="Építő Kft.", is_business=True,
+                             tax_number="12345678-2-41")
+    company = company_input(partner)
+    assert company == {"id": company_id(partner.pk), "name": "Építő Kft."}
+    assert uuid.UUID(company_id(partner.pk)).version == 5  # stable across retries
+    assert company_id(partner.pk) == company_id(str(partner.pk))
     data = person_input(partner, Aggregates(has_late_rental=True))
-    assert data["name"] == {"firstName": "", "lastName": "Építő Kft."}
+    assert data["name"] == {"firstName": "Péter", "lastName": "Szabó"}  # the contact person
+    assert data["companyId"] == company["id"]
     assert data["isBusiness"] is True
+    assert "12345678" not in json.dumps([company, data])
     assert data["paymentStatus"] == "LATE"
     partner.payment_status = partner.PaymentStatus.BLOCKED
     assert person_input(partner, Aggregates(has_late_rental=True))["paymentStatus"] == "BLOCKED"
+
+
+@pytest.mark.django_db
+def test_a_business_known_only_by_its_firm_name_keeps_it_whole() -> None:
+    partner = PartnerFactory(name="Építő Kft.", company="", is_business=True)
+    assert person_input(partner, Aggregates())["name"] == {"firstName": "",
+                                                           "lastName": "Építő Kft."}
+    assert company_input(partner)["name"] == "Építő Kft."
+    private = PartnerFactory(name="Kiss Anna", is_business=False)
+    assert person_input(private, Aggregates())["companyId"] is None
 
 
 def test_a_shared_email_goes_to_additional_emails() -> None:

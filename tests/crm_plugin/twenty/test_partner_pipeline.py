@@ -67,3 +67,23 @@ def test_partner_create_update_deactivate_reactivate_and_gdpr_erasure(crm) -> No
     wait_for(all_crm_deliveries_finished, message="every CRM delivery")
     statuses = {(d.event.type, d.status, d.last_error) for d in crm_deliveries()}
     assert {status for _, status, _ in statuses} == {Delivery.Status.SUCCEEDED}, statuses
+
+
+def test_a_business_partner_becomes_a_company_with_its_contact_person(crm) -> None:
+    partner = PartnerFactory(name="Szabó Péter", company="Építő Kft.", is_business=True,
+                             email="peter@epito.hu")
+    person = wait_for(lambda: _person(crm, partner.pk), message="the person")
+    assert person["name"] == {"firstName": "Péter", "lastName": "Szabó"}
+    companies = [c for c in rows(crm, "company") if c["id"] == person["companyId"]]
+    assert [c["name"] for c in companies] == ["Építő Kft."]
+
+    partner.company = "Építő és Társa Kft."
+    partner.save()  # the same company, renamed: never a second one
+    wait_for(lambda: all_crm_deliveries_finished(), message="the update")
+    names = [c["name"] for c in rows(crm, "company") if c["id"] == person["companyId"]]
+    assert names == ["Építő és Társa Kft."]
+    assert len(rows(crm, "company")) == 1
+
+    erase_partner(partner)
+    wait_for(lambda: _person(crm, partner.pk, deleted=None) is None, message="the erasure")
+    assert rows(crm, "company", deleted=None) == []

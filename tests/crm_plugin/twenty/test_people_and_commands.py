@@ -7,14 +7,18 @@ import json
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from apps.crm_plugin.twenty.mappers import kgc_partner_id
 from apps.crm_plugin.twenty.people import push_partners
+from apps.plugin_manager.models import PluginActionRun
 from apps.plugin_manager.runtime import get_plugin_settings, is_enabled
 from tests.factories import PartnerFactory
+from tests.infrastructure.waiting import wait_for
 
 from .helpers import API_KEY, client_for, control, rows
 
@@ -57,7 +61,9 @@ def test_connect_command_stores_settings_and_registers_the_webhook_once(
     assert is_enabled("crm", None)
 
 
-def test_gdpr_export_admin_action(workspace, enable_crm, settings, admin_client) -> None:
+def test_gdpr_export_is_a_permission_checked_background_action(
+    workspace, enable_crm, settings, admin_client, worker
+) -> None:
     settings.CRM_SYNC_ON_ENABLE = False
     enable_crm(workspace)
     partner = PartnerFactory(name="Tóth Béla")
@@ -65,13 +71,34 @@ def test_gdpr_export_admin_action(workspace, enable_crm, settings, admin_client)
         push_partners(client, [partner])
     response = admin_client.post(
         reverse("admin:partners_partner_changelist"),
-        {"action": "gdpr_export_action", "_selected_action": [partner.pk]},
+        {"action": "crm_gdpr_export_twenty", "_selected_action": [partner.pk]},
+        follow=True,
     )
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/json")
-    document = json.loads(response.content)
+    assert "elindult a háttérben" in response.content.decode()
+    run = PluginActionRun.objects.get(action="gdpr_export_twenty")
+    assert run.parameters == {"object_ids": [partner.pk]}
+    wait_for(lambda: PluginActionRun.objects.get(pk=run.pk).is_finished, timeout=30)
+
+    download = admin_client.get(reverse("admin:plugin_manager_run_result", args=[run.pk]))
+    assert download["Content-Type"].startswith("application/json")
+    document = json.loads(download.content)
     assert document["person"]["name"] == {"firstName": "Béla", "lastName": "Tóth"}
     assert document["rentalRecords"] == []
+
+
+def test_gdpr_export_is_offered_only_with_its_permission(client, enable_crm, workspace) -> None:
+    enable_crm(workspace)
+    clerk = get_user_model().objects.create_user("pult", password="x", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_partner",
+                                                                          "change_partner"]))
+    client.force_login(clerk)
+    page = client.get(reverse("admin:partners_partner_changelist")).content.decode()
+    assert "crm_gdpr_export_twenty" not in page
+    clerk.user_permissions.add(Permission.objects.get(codename="export_crm_data"))
+    clerk = get_user_model().objects.get(pk=clerk.pk)  # fresh permission cache
+    client.force_login(clerk)
+    page = client.get(reverse("admin:partners_partner_changelist")).content.decode()
+    assert "crm_gdpr_export_twenty" in page
 
 
 def test_the_nightly_reconciliation_is_scheduled() -> None:

@@ -21,7 +21,7 @@ def sandbox_json(handle: SandboxHandle, method: str, path: str, **kwargs: Any) -
     return response.json() if response.content else None
 
 
-def api(handle: SandboxHandle, method: str, path: str, token: str = API_TOKEN,
+def account_api(handle: SandboxHandle, method: str, path: str, token: str = API_TOKEN,
         account_id: int = ACCOUNT_ID, **kwargs: Any) -> Any:
     response = requests.request(
         method, f"{handle.url}/api/v1/accounts/{account_id}{path}",
@@ -55,4 +55,4 @@ def create_api_inbox(handle: SandboxHandle, name: str = "KGC értesítések",
     channel: dict[str, Any] = {"type": "api"}
     if webhook_url:
         channel["webhook_url"] = webhook_url
-    return api(handle, "POST", "/inboxes", json={"name": name, "channel": channel})
+    return account_api(handle, "POST", "/inboxes", json={"name": name, "channel": channel})

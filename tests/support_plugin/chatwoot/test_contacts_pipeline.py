@@ -10,7 +10,7 @@ from sandboxes.chatwoot import SandboxHandle
 from tests.factories import PartnerFactory
 from tests.infrastructure.waiting import wait_for
 
-from .helpers import api, contacts_in
+from .helpers import account_api, contacts_in
 
 
 def _contact_of(handle: SandboxHandle, partner_id: int) -> dict | None:
@@ -48,7 +48,7 @@ def test_create_update_erase_partner_follows_in_chatwoot(worker, connected, chat
 
 def test_pre_existing_contact_with_same_phone_is_adopted(worker, connected, chatwoot) -> None:
     # given Chatwoot already knows the customer by phone (e.g. from WhatsApp)
-    existing = api(chatwoot, "POST", "/contacts",
+    existing = account_api(chatwoot, "POST", "/contacts",
                    json={"name": "Eszter WhatsApp", "phone_number": "+36309998877"})
     existing_id = existing["payload"]["contact"]["id"]
     # when the ERP creates the partner

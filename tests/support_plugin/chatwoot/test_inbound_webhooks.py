@@ -25,7 +25,7 @@ from sandboxes.chatwoot import SandboxHandle
 from tests.factories import PartnerFactory, TenantFactory
 from tests.infrastructure.waiting import wait_for
 
-from .helpers import API_TOKEN, api, sandbox_json
+from .helpers import API_TOKEN, account_api, sandbox_json
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def wired(connected: Tenant, chatwoot: SandboxHandle, live_server: Any) -> dict[
     """The sandbox account's webhook points at this tenant's inbox URL; its secret (made by
     Chatwoot) is the tenant's webhook secret."""
     url = f"{live_server.url}/webhooks/chatwoot/{connected.slug}/"
-    hook = api(chatwoot, "POST", "/webhooks", json={"webhook": {
+    hook = account_api(chatwoot, "POST", "/webhooks", json={"webhook": {
         "url": url, "subscriptions": ["conversation_created", "conversation_status_changed",
                                       "contact_created", "contact_updated", "message_created"],
     }})["payload"]["webhook"]
@@ -82,7 +82,7 @@ def test_conversation_created_opens_exactly_one_worklog(worker, wired, connected
     assert ConversationLink.objects.filter(conversation_id=link.conversation_id).count() == 1
 
     # a status change in Chatwoot is recorded on the worklog's timeline
-    api(chatwoot, "POST", f"/conversations/{link.conversation_id}/toggle_status",
+    account_api(chatwoot, "POST", f"/conversations/{link.conversation_id}/toggle_status",
         json={"status": "resolved"})
     wait_for(lambda: worklog.timeline.filter(source="chatwoot", text__contains="resolved")
              .exists(), message="timeline entry")
@@ -108,7 +108,7 @@ def test_contact_created_in_chatwoot_links_partner_without_overwriting(worker, w
     partner.save()
     set_enabled("support", connected, True)
     cache.clear()
-    created = api(chatwoot, "POST", "/contacts",
+    created = account_api(chatwoot, "POST", "/contacts",
                   json={"name": "Peti (WhatsApp)", "phone_number": "+36204445566"})
     contact_id = created["payload"]["contact"]["id"]
     ref = wait_for(lambda: find_ref("chatwoot", tenant=connected, obj=partner), message="link")
@@ -222,8 +222,8 @@ def test_conversation_an_agent_starts_is_no_worklog(worker, wired, connected, ch
     partner = PartnerFactory(tenant=connected, name="Kimenő Klára")
     wait_for(lambda: find_ref("chatwoot", tenant=connected, obj=partner), message="contact link")
     contact_id = int(find_ref("chatwoot", tenant=connected, obj=partner).external_id)
-    inbox_id = api(chatwoot, "GET", "/inboxes")["payload"][0]["id"]
-    api(chatwoot, "POST", "/conversations", json={
+    inbox_id = account_api(chatwoot, "GET", "/inboxes")["payload"][0]["id"]
+    account_api(chatwoot, "POST", "/conversations", json={
         "inbox_id": inbox_id, "contact_id": contact_id,
         "message": {"content": "Jó napot, a gépe elkészült."}})
     wait_for(lambda: _processed("conversation_created") == 1, message="processed")

@@ -95,11 +95,11 @@ def test_contact_deleted_in_chatwoot_is_recreated_for_a_notification(worker, con
                                                                      chatwoot) -> None:
     from apps.plugin_manager.eventbus.external_refs import find_ref
 
-    from .helpers import api
+    from .helpers import account_api
 
     partner = PartnerFactory(tenant=connected, name="Törölt Tamás")
     ref = wait_for(lambda: find_ref("chatwoot", tenant=connected, obj=partner), message="link")
-    api(chatwoot, "DELETE", f"/contacts/{ref.external_id}")  # an agent deleted it
+    account_api(chatwoot, "DELETE", f"/contacts/{ref.external_id}")  # an agent deleted it
     start_rental(partner=partner)
     sent = wait_for(lambda: _sent("rental_started"), timeout=30, message="notification")
     contacts = [c for c in contacts_in(chatwoot) if c["identifier"] == str(partner.pk)]

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             target = options["webhook_url"] or (
                 f"{settings.PUBLIC_BASE_URL.rstrip('/')}/webhooks/twenty/"
             )
-            config = TwentyConfig(changes["crm_api_url"], options["api_key"])  # type: ignore[arg-type]
+            config = TwentyConfig(str(changes["crm_api_url"]), options["api_key"])
             try:
                 with TwentyClient(config) as client:
                     hook = ensure_webhook(client, target, secret)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -26,7 +26,10 @@ class Command(BaseCommand):
             self.stdout.write("nothing to resume; starting a new run")
         if run is None:
             run = start_run()
-        bar = tqdm(total=run.total, initial=run.done, unit="rec", file=self.stderr._out)
+        # The wrapped stream itself (OutputWrapper.write would add a newline to each frame);
+        # django-stubs only know `_out` through `OutputWrapper.__getattr__`, as a callable.
+        stream = cast("TextIO", self.stderr._out)
+        bar = tqdm(total=run.total, initial=run.done, unit="rec", file=stream)
 
         def progress(current: SyncRun) -> None:
             bar.n = current.done

@@ -70,7 +70,8 @@ class GroupCommit:
         """Store the oldest queued rows as one statement; settles each of their slots
         (never raises: a failure becomes each slot's error)."""
         with self._queue_lock:
-            batch, size = [], 0
+            batch: list[_Slot] = []
+            size = 0
             while self._queued and len(batch) < MAX_ROWS and size < MAX_BATCH_BYTES:
                 slot = self._queued.pop(0)
                 batch.append(slot)

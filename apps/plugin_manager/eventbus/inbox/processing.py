@@ -24,17 +24,20 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.dispatch import enqueue_inbound
 from apps.plugin_manager.eventbus.inbox.registry import get_source
 from apps.plugin_manager.eventbus.models import AttemptOutcome, InboundDelivery
 from apps.plugin_manager.eventbus.retry_policy import classify_failure
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.inbox")
 
@@ -86,17 +89,18 @@ class InboundOutcome(StrEnum):
 
 @cache
 def _handler(dotted_path: str) -> Callable[[InboundDelivery, dict[str, Any]], object]:
-    return import_string(dotted_path)  # type: ignore[no-any-return]
+    handler: Callable[[InboundDelivery, dict[str, Any]], object] = import_string(dotted_path)
+    return handler
 
 
 def _claim(inbound_id: int) -> uuid.UUID | None:
     now = timezone.now()
     token = uuid.uuid4()
-    params = {
+    params: dict[str, _SQLType] = {
         "id": inbound_id,
         "now": now,
         "due_by": now + timedelta(seconds=1),
-        "lease_until": now + conf.lease(),
+        "lease_until": now + tuning.lease(),
         "token": token,
         "received": Status.RECEIVED,
     }
@@ -116,7 +120,7 @@ def _finish(
     error: str = "",
     next_attempt_at: datetime | None = None,
 ) -> bool:
-    params = {
+    params: dict[str, _SQLType] = {
         "id": delivery.pk,
         "token": token,
         "status": status,
@@ -173,7 +177,7 @@ def process_inbound_delivery(inbound_id: int) -> InboundOutcome:
                        started_at=started_at, started=started, error=failure.error,
                        next_attempt_at=timezone.now() + timedelta(seconds=failure.delay))
         # Short waits become countdown tasks; long ones are left to the sweeper.
-        if kept and failure.delay <= conf.countdown_limit():
+        if kept and failure.delay <= tuning.countdown_limit():
             enqueue_inbound([delivery.pk], countdown=failure.delay)
         return InboundOutcome.RETRY
     _finish(delivery, token, status=Status.PROCESSED, outcome=AttemptOutcome.SUCCESS,

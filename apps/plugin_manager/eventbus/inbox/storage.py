@@ -12,9 +12,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 _COLUMNS = (
     "source, tenant_id, delivery_id, dedupe_key, event_type, headers, raw_body, body_size, "
@@ -45,7 +49,7 @@ class AcceptedRow:
     def unique_key(self) -> UniqueKey:
         return (self.source, self.tenant_id, self.dedupe_key)
 
-    def parameters(self, now: datetime) -> list[object]:
+    def parameters(self, now: datetime) -> list[_SQLType]:
         return [
             self.source,
             self.tenant_id,
@@ -70,7 +74,7 @@ def insert_rows(rows: Sequence[AcceptedRow]) -> list[int | None]:
     if not rows:
         return []
     now = timezone.now()
-    parameters: list[object] = []
+    parameters: list[_SQLType] = []
     for row in rows:
         parameters.extend(row.parameters(now))
     sql = (

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.plugin_manager import runtime, snapshot
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.inbox.group_commit import group_commit
 from apps.plugin_manager.eventbus.inbox.registry import get_source
 from apps.plugin_manager.eventbus.inbox.sources import InboundSource
@@ -67,7 +67,7 @@ def _resolve_tenant(source: InboundSource, tenant_slug: str | None) -> Tenant | 
 
 
 def _read_body(request: HttpRequest) -> bytes:
-    limit = conf.inbox_max_body_bytes()
+    limit = tuning.inbox_max_body_bytes()
     if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
         # No Content-Length: Django's request stream reads nothing then, so read the
         # server's de-chunked input directly (gunicorn and werkzeug both provide one).

@@ -30,11 +30,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils import timezone
 
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.dispatch import enqueue_deliveries
 from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt, Event
 from apps.plugin_manager.eventbus.outbox.invoke import (
@@ -44,6 +45,9 @@ from apps.plugin_manager.eventbus.outbox.invoke import (
 )
 from apps.plugin_manager.eventbus.retry_policy import classify_failure, short_error
 from kgc_erp.tenants.models import Tenant
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.delivery")
 S = Delivery.Status
@@ -158,11 +162,11 @@ def claim(delivery_id: int, now: datetime | None = None) -> Claim | None:
     """Lease the delivery if it may run now; None if not (see the module docstring)."""
     now = now or timezone.now()
     token = uuid.uuid4()
-    params = {
+    params: dict[str, _SQLType] = {
         "id": delivery_id,
         "now": now,
         "due_by": now + DUE_SLACK,
-        "lease_until": now + conf.lease(),
+        "lease_until": now + tuning.lease(),
         "token": token,
         "pending": S.PENDING,
     }
@@ -208,7 +212,7 @@ def _finish(
     """Write the outcome (if the lease is still ours) and the attempt row (always); hand
     over to the next delivery of the same subscriber and object when this one is done."""
     finished = status in Delivery.FINISHED
-    params = {
+    params: dict[str, _SQLType] = {
         "id": c.delivery_id,
         "token": c.token,
         "status": status,
@@ -246,7 +250,7 @@ def _finish(
 
 def _schedule(delivery_id: int, delay: float) -> None:
     # Short waits become countdown tasks; long ones are left to the sweeper.
-    if delay <= conf.countdown_limit():
+    if delay <= tuning.countdown_limit():
         enqueue_deliveries([delivery_id], countdown=max(0.0, delay))
 
 
@@ -266,7 +270,7 @@ def run_delivery(delivery_id: int) -> Outcome:
     try:
         http_status = invoke_subscriber(c.subscriber, c.event, number, c.delivery_id)
     except PostponeDelivery as exc:
-        delay = conf.circuit_open_delay()
+        delay = tuning.circuit_open_delay()
         _finish(
             c,
             status=S.PENDING,

@@ -12,6 +12,7 @@ from functools import cache
 
 from django.utils.module_loading import import_string
 
+from apps.plugin_manager.eventbus.errors import SetupPendingError
 from apps.plugin_manager.eventbus.models import Event
 from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 from apps.plugin_manager.eventbus.outbox.outbound_webhooks import send_webhook
@@ -44,7 +45,7 @@ def _call_webhook(subscriber: str, event: Event) -> int:
 
 
 def _call_plugin(plugin_id: str, event: Event, attempt: int, delivery_id: int) -> None:
-    from apps.plugin_manager import runtime, snapshot
+    from apps.plugin_manager import runtime, setup_steps, snapshot
 
     tenant_id = event.tenant_id
     # The checks and the settings the handler gets come from one state snapshot (one
@@ -58,6 +59,10 @@ def _call_plugin(plugin_id: str, event: Event, attempt: int, delivery_id: int) -
         if runtime.is_circuit_open(plugin_id, tenant_id):
             raise PostponeDelivery("a bővítmény nem elérhető (áramkör nyitva)")
         settings = runtime.get_plugin_settings(plugin_id, tenant_id)
+    try:
+        setup_steps.require(plugin_id, tenant_id, settings)
+    except setup_steps.SetupPending as exc:
+        raise PostponeDelivery(str(exc)) from exc
     context = DeliveryContext(
         event=event,
         plugin_id=plugin_id,
@@ -66,7 +71,13 @@ def _call_plugin(plugin_id: str, event: Event, attempt: int, delivery_id: int) -
         attempt=attempt,
         delivery_id=delivery_id,
     )
-    _handler(handler_path)(context)
+    try:
+        _handler(handler_path)(context)
+    except SetupPendingError as exc:
+        # What the setup step creates is gone (or never was): run the step, wait for it.
+        setup_steps.forget(plugin_id, settings)
+        setup_steps.queue_setup(plugin_id, tenant_id)
+        raise PostponeDelivery(exc.message) from exc
 
 
 def invoke_subscriber(subscriber: str, event: Event, attempt: int, delivery_id: int) -> int | None:

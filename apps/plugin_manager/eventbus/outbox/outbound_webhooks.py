@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from urllib3.exceptions import HTTPError, LocationValueError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
-from apps.plugin_manager.eventbus import conf
+from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -84,7 +84,7 @@ def send_webhook(subscription: WebhookSubscription, event: Event, tenant_slug: s
             subscription.target_url,
             body=body,
             headers=headers,
-            timeout=urllib3.Timeout(total=conf.webhook_timeout()),
+            timeout=urllib3.Timeout(total=tuning.webhook_timeout()),
             redirect=False,
             preload_content=False,
         )

@@ -7,8 +7,7 @@ Receivers only record; all outside work happens later in delivery tasks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from django.db.models.signals import post_delete, post_save
 
@@ -25,7 +24,11 @@ from kgc_erp.service.models import Worklog
 from kgc_erp.service.signals import worklog_status_changed
 
 
-def _record(event_type: str, obj: Any, payload: dict[str, object] | None = None) -> None:
+def _record(
+    event_type: str,
+    obj: Partner | Rental | Worklog | Order,
+    payload: Mapping[str, object] | None = None,
+) -> None:
     object_type, object_id = object_ref(obj)
     record_event(
         event_type,
@@ -36,22 +39,24 @@ def _record(event_type: str, obj: Any, payload: dict[str, object] | None = None)
     )
 
 
-def on_partner_saved(sender: type, instance: Partner, created: bool, raw: bool, **kw: Any) -> None:
+def on_partner_saved(
+    sender: type, instance: Partner, created: bool, raw: bool, **kw: object
+) -> None:
     if raw:  # fixture loading is not a business change
         return
     _record(types.PARTNER_CREATED if created else types.PARTNER_UPDATED, instance)
 
 
-def on_partner_deleted(sender: type, instance: Partner, **kw: Any) -> None:
+def on_partner_deleted(sender: type, instance: Partner, **kw: object) -> None:
     _record(types.PARTNER_DELETED, instance, {"erased": False})
 
 
-def on_partner_erased(sender: type, partner: Partner, **kw: Any) -> None:
+def on_partner_erased(sender: type, partner: Partner, **kw: object) -> None:
     _record(types.PARTNER_DELETED, partner, {"erased": True})
 
 
 def _rental_receiver(event_type: str) -> Callable[..., None]:
-    def receive(sender: type, rental: Rental, **kw: Any) -> None:
+    def receive(sender: type, rental: Rental, **kw: object) -> None:
         _record(event_type, rental, {"number": rental.number})
 
     receive.__name__ = f"on_{event_type.replace('.', '_')}"
@@ -65,7 +70,7 @@ on_rental_due_tomorrow = _rental_receiver(types.RENTAL_DUE_TOMORROW)
 
 
 def on_worklog_status_changed(
-    sender: type, worklog: Worklog, old_status: str, new_status: str, **kw: Any
+    sender: type, worklog: Worklog, old_status: str, new_status: str, **kw: object
 ) -> None:
     payload = {"number": worklog.number, "old_status": old_status, "new_status": new_status}
     _record(types.WORKLOG_STATUS_CHANGED, worklog, payload)
@@ -75,11 +80,11 @@ def on_worklog_status_changed(
         _record(types.WORKLOG_COMPLETED, worklog, payload)
 
 
-def on_order_arrived(sender: type, order: Order, **kw: Any) -> None:
+def on_order_arrived(sender: type, order: Order, **kw: object) -> None:
     _record(types.ORDER_ARRIVED, order, {"number": order.number})
 
 
-def on_order_delivered(sender: type, order: Order, **kw: Any) -> None:
+def on_order_delivered(sender: type, order: Order, **kw: object) -> None:
     _record(types.ORDER_DELIVERED, order, {"number": order.number})
 
 

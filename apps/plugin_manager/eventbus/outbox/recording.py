@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -30,6 +31,9 @@ from apps.plugin_manager.eventbus.dispatch import enqueue_event_deliveries
 from apps.plugin_manager.eventbus.models import Delivery, Event
 from apps.plugin_manager.eventbus.object_refs import object_ref
 from apps.plugin_manager.eventbus.outbox.subscribers import plugin_subscribers
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 _INSERT_SQL = """
 WITH subs(subscriber) AS (
@@ -76,7 +80,7 @@ def record_event(
     now = occurred_at or timezone.now()
     event_uuid = uuid.uuid4()
     payload_dict = dict(payload or {})
-    params = {
+    params: dict[str, _SQLType] = {
         "plugins": list(plugins),
         "tenant_id": tenant_id,
         "type": event_type,

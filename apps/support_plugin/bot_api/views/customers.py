@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypedDict, cast
+
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection, transaction
 from django.db.models import (
@@ -10,6 +12,7 @@ from django.db.models import (
     F,
     Func,
     Q,
+    QuerySet,
     TextField,
     Value,
 )
@@ -33,6 +36,19 @@ from .base import BotApiView
 
 NAME_SIMILARITY_THRESHOLD = 0.5
 MAX_DUPLICATES = 20
+
+
+class _DuplicateRow(TypedDict):
+    """One row of the duplicates query's `.values(...)`."""
+
+    id: int
+    name: str
+    phone: str
+    email: str
+    company: str
+    same_phone: bool
+    same_email: bool
+    name_similarity: float
 
 
 class Fold(Func):
@@ -59,7 +75,8 @@ class CustomerByPhoneView(BotApiView):
         summary="Ügyfél keresése telefonszám alapján",
         description=(
             "Bármely szokásos írásmódot elfogad (`+36 30 123 4567`, `06301234567`, "
-            "`+36301234567`). Ismeretlen szám: 404; nem értelmezhető szám: 400."
+            "`+36301234567`). Ismeretlen szám: 404; nem értelmezhető vagy betűt tartalmazó "
+            "szám: 400."
         ),
         parameters=[
             OpenApiParameter("phone", str, OpenApiParameter.PATH, description="Telefonszám."),
@@ -120,14 +137,20 @@ class CustomerDuplicatesView(BotApiView):
             match |= Q(phone=phone)
         if email:
             match |= Q(email=email)
-        partners = Partner.objects.filter(tenant_id=self.tenant_id, is_active=True)
+        # Any: the rows turn from partners into `_DuplicateRow` dicts at `.values()`.
+        partners: QuerySet[Partner, Any] = Partner.objects.filter(
+            tenant_id=self.tenant_id, is_active=True
+        )
         if name:
             folded_query = Fold(Value(name))
             # `%` (trigram_similar) is what the GIN index answers; the threshold below
             # then keeps the close matches only.
             partners = partners.annotate(
                 folded_name=Fold("name"),
-                name_similarity=TrigramSimilarity(Fold("name"), folded_query),
+                # arg-type: the stubs take only a str; Django takes any text expression.
+                name_similarity=TrigramSimilarity(
+                    Fold("name"), folded_query  # type: ignore[arg-type]
+                ),
             )
             match |= Q(folded_name__trigram_similar=folded_query) & Q(
                 name_similarity__gte=NAME_SIMILARITY_THRESHOLD
@@ -153,7 +176,7 @@ class CustomerDuplicatesView(BotApiView):
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
                                    [str(NAME_SIMILARITY_THRESHOLD)])
-            rows = list(partners)
+            rows = cast("list[_DuplicateRow]", list(partners))
         candidates = []
         for row in rows:
             reasons = [

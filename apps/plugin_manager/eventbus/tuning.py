@@ -1,4 +1,5 @@
-"""Typed access to the "Event bus" block of settings, with their defaults.
+"""The event bus's tunable numbers (leases, backoff, limits, retention): typed access to the
+"Event bus" block of Django settings, with their defaults.
 
 Read at call time (not import time) so tests can override them with `settings`.
 """
