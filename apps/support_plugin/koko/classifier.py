@@ -34,6 +34,11 @@ STEM_VALUE = 0.3
 HIT_VOTE = 0.3
 
 
+def _words(value: object) -> list[object]:
+    """A stored vocabulary (older weight files have none)."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def stems(text: str) -> set[str]:
     return {w[:STEM_LEN] for w in content_words(text) if len(w) > 2}
 
@@ -77,7 +82,7 @@ class IntentModel:
                    np.asarray(data["coef"], dtype=np.float64),
                    np.asarray(data["intercept"], dtype=np.float64),
                    str(data["embedding_model"]),
-                   tuple(data.get("vocabulary") or ()))  # type: ignore[attr-defined]
+                   tuple(str(word) for word in _words(data.get("vocabulary"))))
 
 
 def featurize(vector: npt.ArrayLike, text: str,

@@ -82,7 +82,8 @@ def train_models(examples: Sequence[Example], observations: Sequence[Observation
     art_vectors, art_texts, art_intents = article_training_data(model_name)
 
     def fit(indices: Sequence[int]) -> IntentModel:
-        vectors = [observations[i].vector for i in indices] + art_vectors
+        # `usable` holds only observations that have a vector.
+        vectors = [v for i in indices if (v := observations[i].vector) is not None] + art_vectors
         texts = [observations[i].input.text for i in indices] + art_texts
         intents = [examples[i].intent for i in indices] + art_intents
         weights = [1.0] * len(indices) + [ARTICLE_WEIGHT] * len(art_vectors)
@@ -95,6 +96,7 @@ def train_models(examples: Sequence[Example], observations: Sequence[Observation
         model = fit([i for i in usable if i not in held_out])
         for i in sorted(held_out):
             obs = observations[i]
+            assert obs.vector is not None  # held-out indices come from `usable`
             intent, prob = model.predict(obs.vector, obs.input.text,
                                          [h.intent for h in obs.hits])
             rows.append(features(list(obs.hits), intent, prob,

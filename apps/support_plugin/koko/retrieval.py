@@ -9,6 +9,7 @@ folded title (weight A) and body (weight D) with prefix terms.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import connection
 
@@ -25,6 +26,9 @@ TEXT_WEIGHT = 0.5
 # PREFIX_LEN letters of each (folded) query word as a tsquery prefix catches the suffixed
 # forms without a stemmer that would need accents.
 PREFIX_LEN = 5
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ LIMIT %(limit)s
 
 def search_vector(query_vector: Vector, text: str, model: str, *, k: int = 5,
                   limit: int | None = None) -> list[Hit]:
-    params = {
+    params: dict[str, _SQLType] = {
         "vector": "[" + ",".join(f"{x:.7f}" for x in query_vector.tolist()) + "]",
         "model": model,
         "tsquery": ts_query(text),

@@ -1,0 +1,1 @@
+"""GLPI ticket mirror: Chatwoot conversations become GLPI tickets, messages followups."""
