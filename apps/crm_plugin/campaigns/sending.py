@@ -9,18 +9,32 @@ than the message itself. Any failure closes it; the next e-mail opens a fresh on
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import smtplib
 import threading
 from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 from django.core.mail.backends.base import BaseEmailBackend
 
 from .errors import EmailRejected, EmailTemporarilyRefused
 from .rendering import RenderedEmail
 
 _local = threading.local()
+# Headers folded by the modern e-mail policy: Django 5.2's default (compat32) folds a long
+# encoded subject after an empty first line (a stray leading space when parsed) and puts
+# the List-Unsubscribe URL on a line of its own; 998 is RFC 5322's line limit, so the URL
+# stays on one line while encoded words are still split at 75 characters.
+MIME_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+class CampaignEmail(EmailMultiAlternatives):
+    def message(self) -> SafeMIMEMultipart | SafeMIMEText:
+        msg = super().message()
+        msg.policy = MIME_POLICY
+        return msg
 
 
 def message_domain() -> str:
@@ -36,7 +50,7 @@ def build_message(rendered: RenderedEmail, to: str, message_id: str | None = Non
     if rendered.one_click_url:
         headers["List-Unsubscribe"] = f"<{rendered.one_click_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message = EmailMultiAlternatives(subject=rendered.subject, body=rendered.text, to=[to],
+    message = CampaignEmail(subject=rendered.subject, body=rendered.text, to=[to],
                                      headers=headers, connection=connection)
     message.attach_alternative(rendered.html, "text/html")
     return message
@@ -89,4 +103,4 @@ def send_message(message: EmailMultiAlternatives) -> None:
         raise EmailTemporarilyRefused(f"SMTP connection: {exc}") from exc
 
 
-__all__ = ("build_message", "close_connection", "message_domain", "send_message")
+__all__ = ("CampaignEmail", "build_message", "close_connection", "message_domain", "send_message")

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import count
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -24,6 +25,7 @@ from tests.infrastructure.processes import RedisServer, WorkerSupervisor
 from .smtp_sink import SmtpSink
 
 PLUGIN = "crm_campaigns"
+PUBLIC_BASE_URL = "https://erp.kgc.example"
 _numbers = count(1)
 
 
@@ -48,12 +50,18 @@ def campaign_broker(redis_factory: Callable[[], RedisServer]) -> RedisServer:
 @pytest.fixture(scope="session")
 def campaign_workers(worker_factory: Callable[..., WorkerSupervisor],
                      campaign_broker: RedisServer, smtp_sink: SmtpSink) -> WorkerSupervisor:
-    return worker_factory(campaign_broker, EMAIL_URL=smtp_sink.url, DB_CONN_MAX_AGE="0")
+    return worker_factory(campaign_broker, EMAIL_URL=smtp_sink.url, DB_CONN_MAX_AGE="0",
+                          PUBLIC_BASE_URL=PUBLIC_BASE_URL)
 
 
 @pytest.fixture(autouse=True)
 def _eventbus(fast_eventbus: dict[str, float]) -> None:
     """Every test here uses the fast event-bus settings."""
+
+
+@pytest.fixture(autouse=True)
+def _public_base_url(settings: Any) -> None:
+    settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
 
 
 @pytest.fixture

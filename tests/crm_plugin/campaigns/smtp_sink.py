@@ -3,6 +3,7 @@ accepts and can be told to answer the next DATA commands with 451 or 550."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections import deque
@@ -36,9 +37,12 @@ class RecordingHandler:
     replies: deque[str] = field(default_factory=deque)
     received: list[Received] = field(default_factory=list)
     refused: int = 0
+    delay: float = 0.0  # seconds before answering DATA (a slower server)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook name
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.replies:
                 self.refused += 1
@@ -51,6 +55,11 @@ class RecordingHandler:
             self.replies.clear()
             self.received.clear()
             self.refused = 0
+            self.delay = 0.0
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.received)
 
     def to(self, address: str) -> list[Received]:
         with self.lock:
