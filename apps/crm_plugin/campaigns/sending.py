@@ -16,8 +16,8 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 
 from .errors import EmailRejected, EmailTemporarilyRefused
 from .rendering import RenderedEmail
