@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -97,6 +98,33 @@ def run_tests(stack: Stack, pytest_args: list[str]) -> int:
 
 
 SANDBOX_PORTS = {"chatwoot": 3100, "twenty": 3200}
+SMTP_SINK_PORT = 2525
+
+
+def start_smtp_sink(stack: Stack) -> None:
+    """A local SMTP server (aiosmtpd, printing every message) for the campaign e-mails,
+    unless EMAIL_URL points somewhere already."""
+    if stack.env.get("EMAIL_URL"):
+        return
+    port = SMTP_SINK_PORT if not _port_in_use(SMTP_SINK_PORT) else _free_port()
+    stack.spawn("smtp-sink", [PYTHON, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+                              "-c", "aiosmtpd.handlers.Debugging", "stdout"])
+    wait_for_port(port, timeout=20)
+    stack.env["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    log.info("SMTP sink ready: %s (e-mails are printed here)", stack.env["EMAIL_URL"])
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 DEMO_SANDBOX_TOKEN = "demo-sandbox-token"
 
 
@@ -160,6 +188,7 @@ def start_sandboxes(stack: Stack) -> None:
 def run_product(stack: Stack, port: int) -> int:
     stack.provide_database("kgc")
     stack.provide_redis()
+    start_smtp_sink(stack)
     stack.env.setdefault("DEBUG", "true")
     stack.manage("migrate", "--noinput")
     stack.manage("collectstatic", "--noinput", "-v", "0")
@@ -188,7 +217,8 @@ def run_product(stack: Stack, port: int) -> int:
     wait_for_port(port, timeout=30)
     print(
         f"\nKGC ERP is running:\n  admin:    http://127.0.0.1:{port}/admin/\n"
-        f"  API docs: http://127.0.0.1:{port}/api/docs/\nPress Ctrl-C to stop everything.\n",
+        f"  API docs: http://127.0.0.1:{port}/api/docs/\n"
+        f"  e-mails:  {stack.env.get('EMAIL_URL', '')}\nPress Ctrl-C to stop everything.\n",
         flush=True,
     )
     while all(process.poll() is None for _, process in stack.children):
