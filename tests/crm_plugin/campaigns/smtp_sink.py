@@ -4,6 +4,7 @@ accepts and can be told to answer the next DATA commands with 451 or 550."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 from collections import deque
@@ -64,6 +65,10 @@ class RecordingHandler:
     def to(self, address: str) -> list[Received]:
         with self.lock:
             return [item for item in self.received if address in item.rcpt_tos]
+
+
+# aiosmtpd logs every SMTP command at INFO: thousands of lines per test, and slow.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class SmtpSink:
