@@ -65,6 +65,10 @@ class Rental(models.Model):
         indexes = [
             models.Index(fields=("partner", "status"), name="rental_partner_status_idx"),
             models.Index(fields=("status", "end_date"), name="rental_status_due_idx"),
+            # A partner's rentals by date, status included: "when did each partner last
+            # rent, is anything still out" is answered from the index alone.
+            models.Index(fields=("partner", "start_date", "status"),
+                         name="rental_partner_start_idx"),
         ]
 
     def __str__(self) -> str:
