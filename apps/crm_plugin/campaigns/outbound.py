@@ -70,12 +70,11 @@ def send_campaign_email(context: DeliveryContext) -> None:
     send.to_email = partner.email
     send.subject, send.body_html, send.body_text = rendered.subject, rendered.html, rendered.text
     send.message_id = str(message.extra_headers["Message-ID"])
-    send.status = CampaignSend.Status.SENDING
-    with transaction.atomic():
-        claimed = CampaignSend.objects.filter(pk=send.pk, status=CampaignSend.Status.PENDING
-                                              ).update(
-            status=CampaignSend.Status.SENDING, to_email=send.to_email, subject=send.subject,
-            body_html=send.body_html, body_text=send.body_text, message_id=send.message_id)
+    # One statement, committed on its own (autocommit): the row says "sending" with exactly
+    # what goes out before the SMTP transaction starts.
+    claimed = CampaignSend.objects.filter(pk=send.pk, status=CampaignSend.Status.PENDING).update(
+        status=CampaignSend.Status.SENDING, to_email=send.to_email, subject=send.subject,
+        body_html=send.body_html, body_text=send.body_text, message_id=send.message_id)
     if not claimed:
         return
     try:
