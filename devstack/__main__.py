@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from .chromium import ensure_chromium
 from .postgres import (
     embedded_postgres_running,
     start_embedded_postgres,
@@ -75,6 +76,9 @@ class Stack:
         )
         return set(listing.stdout.split())
 
+    def all_running(self) -> bool:
+        return all(process.poll() is None for _, process in self.children)
+
     def stop(self) -> None:
         for name, process in reversed(self.children):
             if process.poll() is None:
@@ -92,6 +96,8 @@ class Stack:
 def run_tests(stack: Stack, pytest_args: list[str]) -> int:
     stack.provide_database("kgc")
     stack.provide_redis()
+    # The browser tests (tests/browser) drive Debian's chromium; without it they fail.
+    ensure_chromium()
     return subprocess.run(
         [PYTHON, "-m", "pytest", *pytest_args], cwd=REPO, env=stack.env
     ).returncode
@@ -111,6 +117,7 @@ def start_smtp_sink(stack: Stack) -> None:
                               "-c", "aiosmtpd.handlers.Debugging", "stdout"])
     wait_for_port(port, timeout=20)
     stack.env["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    os.environ["KGC_DEVSTACK_EMAIL_URL"] = stack.env["EMAIL_URL"]  # for the banner
     log.info("SMTP sink ready: %s (e-mails are printed here)", stack.env["EMAIL_URL"])
 
 
@@ -126,6 +133,51 @@ def _free_port() -> int:
 
 
 DEMO_SANDBOX_TOKEN = "demo-sandbox-token"
+# Written by `manage.py ensure_demo_admin` (kgc_erp.demo) and, when the support plugin is
+# installed, `manage.py ensure_demo_api_key` (its bot API); both keep them across runs.
+DEMO_ADMIN_USERNAME = "admin"
+# After the web server answers, Celery's worker and beat print their start-up banners and
+# the sandboxes log the plugins' first sync for a few more seconds (about 130 lines); the
+# summary waits that long so that it is what stays on screen.
+STARTUP_SETTLE_SECONDS = 15.0
+DEMO_ADMIN_PASSWORD_FILE = VAR / "demo-admin-password"
+DEMO_API_KEY_FILE = VAR / "demo-api-key"
+
+
+def _read_secret(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def running_banner(port: int, sandboxes: bool = True) -> str:
+    """The last thing `make run` prints: everything needed to start clicking and calling.
+
+    Repeated here because the same lines scroll away among the startup logs.
+    """
+    base = f"http://127.0.0.1:{port}"
+    password = _read_secret(DEMO_ADMIN_PASSWORD_FILE) or "(see var/demo-admin-password)"
+    api_key = _read_secret(DEMO_API_KEY_FILE)
+    lines = [
+        "",
+        "KGC ERP is running:",
+        f"  admin:            {base}/admin/",
+        f"    username:       {DEMO_ADMIN_USERNAME}",
+        f"    password:       {password}",
+        f"  bot API docs:     {base}/api/docs/",
+    ]
+    if os.environ.get("KGC_DEVSTACK_EMAIL_URL"):
+        lines.append(f"  e-mails (SMTP):   {os.environ['KGC_DEVSTACK_EMAIL_URL']} (printed here)")
+    if api_key:
+        lines.append(f"    API key:        {api_key}   (Authorization: Bearer <key>)")
+    if sandboxes:
+        lines += [
+            f"  Chatwoot sandbox: http://127.0.0.1:{SANDBOX_PORTS['chatwoot']}/_sandbox/state",
+            f"  Twenty sandbox:   http://127.0.0.1:{SANDBOX_PORTS['twenty']}/_sandbox/state",
+        ]
+    lines += ["Press Ctrl-C to stop everything.", ""]
+    return "\n".join(lines)
 
 
 def start_sandboxes(stack: Stack) -> None:
@@ -195,6 +247,9 @@ def run_product(stack: Stack, port: int) -> int:
     stack.manage("seed_demo", "--if-empty")
     stack.manage("ensure_demo_admin")
     start_sandboxes(stack)
+    # The bot API belongs to a plugin: its demo key exists only when the plugin does.
+    if "ensure_demo_api_key" in stack.management_commands():
+        stack.manage("ensure_demo_api_key")
     stack.spawn(
         "web",
         [
@@ -215,13 +270,11 @@ def run_product(stack: Stack, port: int) -> int:
     )
     stack.spawn("beat", [PYTHON, "-m", "celery", "-A", "kgc_erp", "beat", "-l", "info"])
     wait_for_port(port, timeout=30)
-    print(
-        f"\nKGC ERP is running:\n  admin:    http://127.0.0.1:{port}/admin/\n"
-        f"  API docs: http://127.0.0.1:{port}/api/docs/\n"
-        f"  e-mails:  {stack.env.get('EMAIL_URL', '')}\nPress Ctrl-C to stop everything.\n",
-        flush=True,
-    )
-    while all(process.poll() is None for _, process in stack.children):
+    settled_at = time.monotonic() + STARTUP_SETTLE_SECONDS
+    while time.monotonic() < settled_at and stack.all_running():
+        time.sleep(0.5)
+    print(running_banner(port), flush=True)
+    while stack.all_running():
         time.sleep(1)
     return 1
 

@@ -34,6 +34,7 @@ CORE_APPS = [
     "kgc_erp.service",
     "kgc_erp.sales",
     "kgc_erp.demo",
+    "kgc_erp.hungarian",
 ]
 # Optional integration apps. The ERP works unchanged when any of them is left out.
 PLUGIN_APPS = env.list(
@@ -41,6 +42,7 @@ PLUGIN_APPS = env.list(
     default=[
         "apps.plugin_manager",
         "apps.plugin_manager.eventbus",
+        "apps.plugin_manager.privacy",
         "apps.support_plugin",
         "apps.support_plugin.bot_api",
         "apps.crm_plugin",
@@ -70,7 +72,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # No LocaleMiddleware: counter staff get the Hungarian admin whatever their browser's
+    # Accept-Language says (an English browser showed an English login page and errors).
+    # Every request runs in LANGUAGE_CODE; the bot API's texts are Hungarian anyway.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -117,10 +121,24 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "hu"
-LANGUAGES = [("hu", "Magyar"), ("en", "English")]
+# Hungarian only: nothing may switch the admin to another language.
+LANGUAGES = [("hu", "Magyar")]
+# The project's own translations (unfold's and django-celery-beat's strings that ship
+# without Hungarian, Hungarian count wording) win over the installed apps' catalogues.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Hungarian formats of our own (kgc_erp/formats/hu): month names and amount grouping.
+FORMAT_MODULE_PATH = ["kgc_erp.formats"]
+# Numbers are grouped only where we ask for it (amounts, via kgc_erp.hungarian.amounts):
+# a global thousand separator would also split ids, years and serials ("2 026").
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = "Europe/Budapest"
 USE_I18N = True
 USE_TZ = True
+
+# Logging in at /admin/login/ directly must land on the admin, not on Django's default
+# /accounts/profile/ (which does not exist here).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Phone numbers without a country code are read as Hungarian ones.
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="HU")
@@ -262,12 +280,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+# The admin's tab icon, inline: without one every page asks for /favicon.ico and gets a 404
+# (a console error the browser tests fail on). A data URI needs no static file.
+_FAVICON_SVG = (
+    "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'>"
+    "<rect width='32' height='32' rx='6' fill='%23c2410c'/>"
+    "<text x='16' y='22' font-size='14' font-family='sans-serif' font-weight='700' "
+    "fill='white' text-anchor='middle'>KGC</text></svg>"
+)
+
 UNFOLD = {
     "SITE_TITLE": "KGC ERP",
     "SITE_HEADER": "KGC ERP",
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": f"data:image/svg+xml,{_FAVICON_SVG}"}
+    ],
     "SHOW_HISTORY": True,
     # Header label on every admin page while an enabled plugin's health check says DOWN.
     "ENVIRONMENT": "apps.plugin_manager.banner.environment_badge",
+    # Pages installed apps contribute (the integrations dashboard), then the app list.
+    "SIDEBAR": {"navigation": "kgc_erp.admin_navigation.sidebar"},
 }
 
 # --- Support bot API --------------------------------------------------------------------
@@ -275,3 +307,10 @@ UNFOLD = {
 BOT_API_RATE_LIMIT_PER_MINUTE = env.int("BOT_API_RATE_LIMIT_PER_MINUTE", default=120)
 # How long API call audit rows and idempotency records are kept.
 BOT_API_AUDIT_RETENTION_DAYS = env.int("BOT_API_AUDIT_RETENTION_DAYS", default=365)
+
+# --- Privacy requests (apps.plugin_manager.privacy; defaults explained in docs/privacy.md) ---
+# Key of the erasure tombstones' HMAC; empty: derived from SECRET_KEY.
+PRIVACY_TOMBSTONE_KEY = env.str("PRIVACY_TOMBSTONE_KEY", default="")
+PRIVACY_INBOX_BODY_RETENTION_DAYS = env.int("PRIVACY_INBOX_BODY_RETENTION_DAYS", default=30)
+PRIVACY_DELIVERY_ERROR_RETENTION_DAYS = env.int("PRIVACY_DELIVERY_ERROR_RETENTION_DAYS",
+                                                default=90)

@@ -53,6 +53,7 @@ class CrmPluginConfig(PluginAppConfig):
                      "crm_plugin.twenty.bootstrap_schema"),
     )
     webhook_sources = {"twenty": "apps.crm_plugin.twenty.webhooks.TwentySource"}
+    privacy_handlers = {"twenty": "apps.crm_plugin.twenty.privacy.TwentyPrivacyHandler"}
     admin_actions = (
         AdminAction("partners.Partner", "gdpr_export_twenty",
                     "GDPR export a Twenty CRM-ből (JSON)", "crm_plugin.twenty.gdpr_export",

@@ -35,7 +35,7 @@ from . import health
 from .actions import find_action, start_action
 from .audit_summary import audit_summary
 from .forms import PluginSettingsForm
-from .models import PluginActionRun, PluginState, PluginToggleAudit
+from .models import HealthCheckRecord, PluginActionRun, PluginState, PluginToggleAudit
 from .overview import ScopeView, build_overview, scope_key, tenant_for_scope
 from .plugins import PluginAppConfig
 from .registry import UnknownPlugin, get_plugin
@@ -314,3 +314,13 @@ class PluginActionRunAdmin(ManagePluginsPermissionMixin, ModelAdmin):
     def label(self, obj: PluginActionRun) -> str:
         return obj.action_label
     list_filter = ("status", "plugin_id", "action")
+
+
+@admin.register(HealthCheckRecord)
+class HealthCheckRecordAdmin(ManagePluginsPermissionMixin, ModelAdmin):
+    """The health history; the integrations dashboard links here, filtered."""
+
+    list_display = ("checked_at", "plugin_id", "tenant", "status", "latency_ms", "error")
+    list_filter = ("status", "plugin_id", "tenant")
+    list_select_related = ("tenant",)
+    date_hierarchy = "checked_at"

@@ -47,6 +47,8 @@ def _declared_paths(plugin: PluginAppConfig) -> Iterable[tuple[str, str]]:
         yield "health_check", plugin.health_check
     for source, path in plugin.webhook_sources.items():
         yield f"webhook source {source}", path
+    for system, path in plugin.privacy_handlers.items():
+        yield f"privacy handler {system}", path
 
 
 def _import_errors(plugin: PluginAppConfig) -> list[CheckMessage]:

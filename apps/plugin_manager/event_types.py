@@ -19,6 +19,10 @@ WORKLOG_QUOTE_READY = "worklog.quote_ready"
 WORKLOG_COMPLETED = "worklog.completed"
 ORDER_ARRIVED = "order.arrived"
 ORDER_DELIVERED = "order.delivered"
+# Bus-level: one step of a data-subject request is due (object: privacy.privacystep). Plugins
+# never list it themselves: declaring `privacy_handlers` subscribes them (registry.py). Not
+# offered to outbound webhook subscriptions.
+PRIVACY_STEP_DUE = "privacy.step_due"
 
 KNOWN_EVENT_TYPES: frozenset[str] = frozenset(
     {
@@ -37,13 +41,17 @@ KNOWN_EVENT_TYPES: frozenset[str] = frozenset(
     }
 )
 
+BUS_EVENT_TYPES: frozenset[str] = frozenset({PRIVACY_STEP_DUE})
+
 __all__ = (
+    "BUS_EVENT_TYPES",
     "KNOWN_EVENT_TYPES",
     "ORDER_ARRIVED",
     "ORDER_DELIVERED",
     "PARTNER_CREATED",
     "PARTNER_DELETED",
     "PARTNER_UPDATED",
+    "PRIVACY_STEP_DUE",
     "RENTAL_COMPLETED",
     "RENTAL_DUE_TOMORROW",
     "RENTAL_LATE",

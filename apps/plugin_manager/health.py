@@ -13,13 +13,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings as django_settings
 from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .models import PluginState
+from .models import HealthCheckRecord, PluginState
 from .plugins import HealthResult
 from .registry import get_plugin, installed_plugins
 from .runtime import get_plugin_settings, is_enabled
@@ -28,6 +29,8 @@ from .status import HealthStatus
 log = logging.getLogger("plugin_manager.health")
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
+# Health history (HealthCheckRecord) older than this is deleted by `prune_history`.
+HEALTH_HISTORY_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,14 @@ def record(plugin_id: str, tenant_id: int | None, result: HealthResult) -> Plugi
     state.health_latency_ms = result.latency_ms
     state.health_last_error = result.error[:2000]
     state.health_checked_at = timezone.now()
+    if result.status != HealthStatus.DISABLED:
+        # A switched-off scope was not checked at all: recording it every 5 minutes would
+        # only fill the history with rows that say nothing about the outside system.
+        HealthCheckRecord.objects.create(
+            plugin_id=plugin_id, tenant_id=tenant_id, status=result.status,
+            latency_ms=result.latency_ms, error=state.health_last_error,
+            checked_at=state.health_checked_at,
+        )  # fmt: skip
     fields = ["health_status", "health_latency_ms", "health_last_error", "health_checked_at"]
     if previous != result.status:
         state.save(update_fields=[*fields, "updated_at"])
@@ -126,6 +137,13 @@ def run_health_check(
     result = evaluate(plugin_id, tenant_id, timeout=timeout)
     record(plugin_id, tenant_id, result)
     return result
+
+
+def prune_history(days: float = HEALTH_HISTORY_DAYS) -> int:
+    """Delete recorded checks older than `days` days (the periodic check calls this)."""
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = HealthCheckRecord.objects.filter(checked_at__lt=cutoff).delete()
+    return deleted
 
 
 def scopes_to_check(plugin_id: str) -> list[int | None]:
@@ -155,6 +173,7 @@ __all__ = (
     "ScopeHealth",
     "check_all",
     "evaluate",
+    "prune_history",
     "record",
     "run_health_check",
     "scopes_to_check",

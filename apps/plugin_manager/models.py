@@ -187,3 +187,30 @@ class PluginSetup(models.Model):
     def __str__(self) -> str:
         state = "kész" if self.completed_at else "folyamatban"
         return f"{self.plugin_id} ({state})"
+
+
+class HealthCheckRecord(models.Model):
+    """One recorded health check of a scope: the history behind PluginState's latest
+    status, for the integrations dashboard. Pruned after `HEALTH_HISTORY_DAYS` days."""
+
+    plugin_id = models.CharField("bővítmény", max_length=64)
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="telephely",
+    )
+    status = models.CharField("állapot", max_length=16, choices=HealthStatus.choices)
+    latency_ms = models.FloatField("válaszidő (ms)", null=True, blank=True)
+    error = models.TextField("hiba", blank=True)
+    checked_at = models.DateTimeField("ellenőrizve", db_index=True)
+
+    class Meta:
+        verbose_name = "állapotellenőrzés"
+        verbose_name_plural = "állapotellenőrzések"
+        ordering = ("-checked_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.plugin_id} {self.checked_at:%Y-%m-%d %H:%M} {self.get_status_display()}"

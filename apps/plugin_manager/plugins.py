@@ -113,6 +113,10 @@ class PluginAppConfig(AppConfig):
     # dotted path of `def ensure(settings) -> str`: what must exist remotely before the first
     # delivery (idempotent); the bus runs it whatever switched the plugin on (setup_steps.py).
     setup_step: str | None = None
+    # GDPR requests: system name (the connector's SYSTEM) -> dotted path of a class
+    # implementing apps.plugin_manager.privacy.handlers.PrivacyHandler (export, erase).
+    # Declaring it subscribes the plugin to "privacy.step_due" with the generic runner.
+    privacy_handlers: Mapping[str, str] = {}
 
     # Plugin apps import this base class into their apps.py, which would give Django two
     # AppConfig candidates there and make it silently fall back to a plain AppConfig. The
@@ -126,8 +130,9 @@ class PluginAppConfig(AppConfig):
 
     def ready(self) -> None:
         super().ready()
-        from .registry import validate_plugin
+        from .registry import attach_privacy_subscription, validate_plugin
 
+        attach_privacy_subscription(self)
         validate_plugin(self)
 
 

@@ -15,13 +15,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from .event_types import KNOWN_EVENT_TYPES
+from .event_types import BUS_EVENT_TYPES, KNOWN_EVENT_TYPES, PRIVACY_STEP_DUE
 from .plugins import AdminAction, PluginAction, PluginAppConfig, SettingField, SettingKind
 
 PLUGIN_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 SETTING_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 EVENT_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 DOTTED_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+SYSTEM_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+PRIVACY_APP = "apps.plugin_manager.privacy"
+PRIVACY_RUNNER = "apps.plugin_manager.privacy.runner.run_step"
+# Steps the privacy app runs itself (no plugin behind them).
+BUILT_IN_PRIVACY_SYSTEMS = frozenset({"erp", "eventbus"})
 
 
 class UnknownPlugin(LookupError):
@@ -72,6 +77,26 @@ def known_event_types() -> frozenset[str]:
     return KNOWN_EVENT_TYPES | emitted
 
 
+def attach_privacy_subscription(config: PluginAppConfig) -> None:
+    """A plugin declaring `privacy_handlers` receives "privacy.step_due" with the generic
+    runner: its steps become ordinary deliveries (retried, recorded, never twice). Only when
+    the privacy app is installed; the instance attribute leaves the class manifest as is."""
+    handlers = config.privacy_handlers
+    if not (isinstance(handlers, Mapping) and handlers) or not apps.is_installed(PRIVACY_APP):
+        return
+    if isinstance(config.subscriptions, Mapping):
+        config.subscriptions = {**config.subscriptions, PRIVACY_STEP_DUE: PRIVACY_RUNNER}
+
+
+def privacy_handler_index() -> dict[str, tuple[str, str]]:
+    """system name -> (plugin_id, handler path) over every installed plugin."""
+    index: dict[str, tuple[str, str]] = {}
+    for config in installed_plugins():
+        for system, path in config.privacy_handlers.items():
+            index[system] = (config.plugin_id, path)
+    return index
+
+
 @receiver(setting_changed)
 def _reset_caches(*, setting: str, **kwargs: object) -> None:
     if setting == "INSTALLED_APPS":
@@ -111,6 +136,7 @@ def plugin_problems(config: PluginAppConfig) -> list[str]:
     problems += _schema_problems(config.settings_schema)
     problems += _action_problems(config.actions)
     problems += _admin_action_problems(config.admin_actions)
+    problems += _privacy_problems(config)
     if config.setup_step is not None and not _is_dotted(config.setup_step):
         problems.append(f"setup_step {config.setup_step!r} is not a dotted path")
     if config.health_check is not None and not _is_dotted(config.health_check):
@@ -161,7 +187,7 @@ def _emits_problems(config: PluginAppConfig) -> list[str]:
 def _subscription_problems(config: PluginAppConfig) -> list[str]:
     if not isinstance(config.subscriptions, Mapping):
         return ["subscriptions must be a mapping of event type -> handler dotted path"]
-    known = known_event_types()
+    known = known_event_types() | BUS_EVENT_TYPES
     problems = []
     for event_type, handler in config.subscriptions.items():
         if event_type not in known:
@@ -171,6 +197,29 @@ def _subscription_problems(config: PluginAppConfig) -> list[str]:
             )
         if not _is_dotted(handler):
             problems.append(f"handler of {event_type!r}: {handler!r} is not a dotted path")
+    return problems
+
+
+def _privacy_problems(config: PluginAppConfig) -> list[str]:
+    handlers = config.privacy_handlers
+    if not isinstance(handlers, Mapping):
+        return ["privacy_handlers must be a mapping of system name -> handler class dotted path"]
+    problems: list[str] = []
+    for system, path in handlers.items():
+        if not (isinstance(system, str) and SYSTEM_NAME_RE.match(system)):
+            problems.append(f"privacy system name {system!r} must be a lowercase identifier")
+            continue
+        if system in BUILT_IN_PRIVACY_SYSTEMS:
+            problems.append(f"privacy system name {system!r} is reserved for a built-in step")
+        if not _is_dotted(path):
+            problems.append(f"privacy handler of {system!r}: {path!r} is not a dotted path")
+        others = [
+            other.label
+            for other in installed_plugins()
+            if other is not config and system in getattr(other, "privacy_handlers", {})
+        ]
+        if others:
+            problems.append(f"privacy system {system!r} is also declared by {', '.join(others)}")
     return problems
 
 
@@ -265,11 +314,13 @@ def _action_problems(actions: object) -> list[str]:
 
 __all__ = (
     "UnknownPlugin",
+    "attach_privacy_subscription",
     "get_plugin",
     "installed_plugins",
     "is_installed",
     "known_event_types",
     "plugin_problems",
+    "privacy_handler_index",
     "subscription_index",
     "validate_plugin",
 )

@@ -16,6 +16,8 @@ log = logging.getLogger("plugin_manager.tasks")
 def check_plugins_health(plugin_id: str | None = None) -> dict[str, int]:
     """Scheduled every 5 minutes by beat (see migration 0002); also callable on demand."""
     results = health.check_all(plugin_id)
+    # Every round also drops the history past its retention, so it never grows unbounded.
+    health.prune_history()
     counts: dict[str, int] = {}
     for scope in results:
         counts[scope.result.status] = counts.get(scope.result.status, 0) + 1

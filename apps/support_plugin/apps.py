@@ -59,6 +59,10 @@ class SupportPluginConfig(PluginAppConfig):
     webhook_sources = {"chatwoot": "apps.support_plugin.chatwoot.webhooks.ChatwootSource"}
     emits = chatwoot_events.EMITTED
     mounted_urls = (("support/chatwoot/", "apps.support_plugin.urls"),)
+    privacy_handlers = {
+        "chatwoot": "apps.support_plugin.chatwoot.privacy.ChatwootPrivacyHandler",
+        "bot_api": "apps.support_plugin.bot_api.privacy.BotApiPrivacyHandler",
+    }
 
     def ready(self) -> None:
         super().ready()

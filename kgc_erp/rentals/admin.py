@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
 from kgc_erp.admin_transitions import transition_action
+from kgc_erp.hungarian.amounts import amount_column
 from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
 
 from .models import Machine, Rental
@@ -14,7 +15,7 @@ from .services import mark_rental_late, return_rental, start_rental
 
 @admin.register(Machine)
 class MachineAdmin(TenantScopedAdminMixin[Machine], ModelAdmin):
-    list_display = ("name", "type", "serial", "daily_rate", "tenant")
+    list_display = ("name", "type", "serial", amount_column("daily_rate", "napi díj"), "tenant")
     list_filter = ("type", "tenant")
     search_fields = ("name", "serial", "type")
 
@@ -28,7 +29,7 @@ class RentalAdmin(TenantScopedAdminMixin[Rental], ModelAdmin):
         "start_date",
         "end_date",
         "status",
-        "total_cost",
+        amount_column("total_cost", "végösszeg"),
         "tenant",
     )
     list_filter = ("status", "tenant", "start_date")

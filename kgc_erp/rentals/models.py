@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kgc_erp.hungarian.collation import hungarian_order
 from kgc_erp.partners.models import Partner
 from kgc_erp.tenants.models import Tenant
 
@@ -24,7 +25,8 @@ class Machine(models.Model):
     class Meta:
         verbose_name = _("gép")
         verbose_name_plural = _("gépek")
-        ordering = ("name",)
+        # Hungarian alphabetical order (Á with A, Cs after C), see kgc_erp/hungarian.
+        ordering = (hungarian_order("name").asc(),)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.serial})"

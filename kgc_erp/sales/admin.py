@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
 from kgc_erp.admin_transitions import transition_action
+from kgc_erp.hungarian.amounts import amount_column
 from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
 
 from .models import Order, OrderLine, Product, StockLevel
@@ -22,7 +23,7 @@ from .services import (
 
 @admin.register(Product)
 class ProductAdmin(ModelAdmin):
-    list_display = ("sku", "name", "price")
+    list_display = ("sku", "name", amount_column("price", "ár"))
     search_fields = ("sku", "name")
 
 
@@ -48,7 +49,7 @@ class OrderAdmin(TenantScopedAdminMixin[Order], ModelAdmin):
         "order_date",
         "status",
         "estimated_arrival",
-        "total_amount",
+        amount_column("total_amount", "végösszeg"),
         "tenant",
     )
     list_filter = ("status", "tenant")

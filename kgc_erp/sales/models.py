@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kgc_erp.hungarian.collation import hungarian_order
 from kgc_erp.partners.models import Partner
 from kgc_erp.tenants.models import Tenant
 
@@ -19,7 +20,8 @@ class Product(models.Model):
     class Meta:
         verbose_name = _("termék")
         verbose_name_plural = _("termékek")
-        ordering = ("name",)
+        # Hungarian alphabetical order (Á with A, Cs after C), see kgc_erp/hungarian.
+        ordering = (hungarian_order("name").asc(),)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
@@ -38,7 +40,7 @@ class StockLevel(models.Model):
     class Meta:
         verbose_name = _("készlet")
         verbose_name_plural = _("készletek")
-        ordering = ("product__name", "location")
+        ordering = (hungarian_order("product__name").asc(), "location")
         constraints = [
             models.UniqueConstraint(
                 fields=("tenant", "product", "location"), name="stock_unique_location"

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
 from kgc_erp.admin_transitions import transition_action
+from kgc_erp.hungarian.amounts import amount_column
 from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin, staff_user
 
 from .models import Appointment, Worklog, WorklogTimelineEntry
@@ -40,7 +41,7 @@ class WorklogAdmin(TenantScopedAdminMixin[Worklog], ModelAdmin):
         "partner",
         "machine_type",
         "status",
-        "quote_amount",
+        amount_column("quote_amount", "árajánlat"),
         "estimated_completion",
         "source",
         "tenant",

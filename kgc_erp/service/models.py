@@ -45,7 +45,12 @@ class Worklog(models.Model):
     quote_amount = models.DecimalField(
         _("árajánlat (Ft)"), max_digits=12, decimal_places=0, null=True, blank=True
     )
-    quote_accepted = models.BooleanField(_("árajánlat elfogadva"), null=True, blank=True)
+    quote_accepted = models.BooleanField(
+        _("árajánlat elfogadva"),
+        null=True,
+        blank=True,
+        help_text=_("Üresen hagyva: az ügyfél még nem döntött az árajánlatról."),
+    )
     repair_cost = models.DecimalField(
         _("javítási költség (Ft)"), max_digits=12, decimal_places=0, null=True, blank=True
     )

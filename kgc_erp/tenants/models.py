@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kgc_erp.hungarian.collation import hungarian_order
+
 HEADQUARTERS_SLUG = "kgc-hq"
 
 
@@ -15,18 +17,36 @@ class Tenant(models.Model):
         FRANCHISE = "franchise", _("Franchise üzlet")
 
     name = models.CharField(_("név"), max_length=200)
-    slug = models.SlugField(_("azonosító"), max_length=80, unique=True)
+    slug = models.SlugField(
+        _("azonosító"),
+        max_length=80,
+        unique=True,
+        help_text=_(
+            "Rövid, ékezet és szóköz nélküli név, pl. gyor-belvaros. A kapcsolt rendszerek "
+            "ezzel ismerik fel a telephelyet, ezért később ne módosítsa."
+        ),
+    )
     kind = models.CharField(_("típus"), max_length=20, choices=Kind.choices, default=Kind.FRANCHISE)
     is_active = models.BooleanField(_("aktív"), default=True)
     # Which optional modules ("support", "crm", ...) the business has sold to this store.
     # The plugin manager decides what actually runs; this is the commercial entitlement.
-    modules_enabled = models.JSONField(_("engedélyezett modulok"), default=list, blank=True)
+    modules_enabled = models.JSONField(
+        _("engedélyezett modulok"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'A telephelynek megvásárolt kiegészítők, idézőjelben, szögletes zárójelek között, '
+            'pl. ["support", "crm"]. support: ügyfélszolgálat (Chatwoot), '
+            "crm: ügyfélkapcsolat-kezelés (Twenty)."
+        ),
+    )
     created_at = models.DateTimeField(_("létrehozva"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("telephely")
         verbose_name_plural = _("telephelyek")
-        ordering = ("name",)
+        # Hungarian alphabetical order (Á with A, Cs after C), see kgc_erp/hungarian.
+        ordering = (hungarian_order("name").asc(),)
 
     def __str__(self) -> str:
         return self.name

@@ -3,16 +3,18 @@ the circuit for the event bus, the periodic schedule."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 import requests
 import responses
 from django.test import override_settings
+from django.utils import timezone
 
 from apps.plugin_manager import health, runtime
 from apps.plugin_manager.banner import down_plugin_ids
-from apps.plugin_manager.models import PluginState
+from apps.plugin_manager.models import HealthCheckRecord, PluginState
 from apps.plugin_manager.services import set_enabled, update_settings
 from apps.plugin_manager.status import HealthStatus
 from apps.plugin_manager.tasks import check_plugins_health
@@ -130,6 +132,25 @@ def test_the_periodic_task_checks_every_plugin(alpha_on, strict_http) -> None:
     assert counts[HealthStatus.HEALTHY] == 1
     assert counts[HealthStatus.DISABLED] >= 1
     assert len(strict_http.calls) == 1
+
+
+def test_every_check_is_kept_in_the_history_for_thirty_days(alpha_on, strict_http) -> None:
+    strict_http.get(HEALTH_URL, json={"status": "ok"})
+    health.run_health_check("alpha", None)
+    strict_http.replace(responses.GET, HEALTH_URL, status=503)
+    health.run_health_check("alpha", None)
+    health.run_health_check("beta", None)  # switched off: nothing checked, nothing kept
+    history = list(HealthCheckRecord.objects.order_by("id"))
+    assert [(r.plugin_id, r.status) for r in history] == [
+        ("alpha", HealthStatus.HEALTHY), ("alpha", HealthStatus.DOWN)]  # fmt: skip
+    assert "503" in history[1].error and history[0].latency_ms is not None
+
+    HealthCheckRecord.objects.filter(pk=history[0].pk).update(
+        checked_at=timezone.now() - dt.timedelta(days=31))  # fmt: skip
+    strict_http.replace(responses.GET, HEALTH_URL, json={"status": "ok"})
+    check_plugins_health("alpha")  # the periodic round prunes as it goes
+    kept = list(HealthCheckRecord.objects.order_by("id").values_list("status", flat=True))
+    assert kept == [HealthStatus.DOWN, HealthStatus.HEALTHY]
 
 
 def test_health_is_scheduled_every_five_minutes_in_beat() -> None:

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from apps.plugin_manager.eventbus.models import InboundDelivery
 from kgc_erp.partners.models import Partner
+from kgc_erp.partners.services import ERASED_NAME
 from kgc_erp.tenants.models import Tenant
 
 from .mappers import partner_pk_from_kgc_id
@@ -101,6 +102,11 @@ def on_person_updated(delivery: InboundDelivery, payload: dict[str, Any]) -> Non
     partner_pk = partner_pk_from_kgc_id(kgc_id)
     partner = Partner.objects.filter(pk=partner_pk).first() if partner_pk else None
     updated_by = record.get("updatedBy") or {}
+    erased = partner is not None and not partner.is_active and partner.name.startswith(
+        ERASED_NAME)
+    if erased:
+        # An erased person's values must not come back through the conflict log.
+        log.warning("privacy.tombstone.refused source=twenty person=%s", record["id"])
     CrmConflict.objects.get_or_create(
         inbound_delivery_id=delivery.pk,
         defaults={
@@ -108,7 +114,7 @@ def on_person_updated(delivery: InboundDelivery, payload: dict[str, Any]) -> Non
             "kgc_partner_id": kgc_id,
             "person_id": str(record["id"]),
             "fields": touched,
-            "remote_values": {f: record.get(f) for f in touched},
+            "remote_values": {} if erased else {f: record.get(f) for f in touched},
             "changed_by": str(updated_by.get("name") or "") if isinstance(updated_by, dict) else "",
             "changed_at": parse_datetime(str(record.get("updatedAt") or "")),
         },

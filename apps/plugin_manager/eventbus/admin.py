@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -22,6 +23,7 @@ from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
 from apps.plugin_manager.eventbus import dashboard, tuning
+from apps.plugin_manager.eventbus.integrations.views import integrations_dashboard
 from apps.plugin_manager.eventbus.manual_retry import (
     retry_dead_for_subscriber,
     retry_deliveries,
@@ -77,6 +79,15 @@ class SubscriberFilter(admin.SimpleListFilter):
         return queryset
 
 
+def pending_next_attempt(delivery: Delivery) -> datetime | str:
+    """The next attempt time, only while one will happen: a finished delivery (succeeded,
+    dead, skipped) keeps its last `next_attempt_at` in the row, which would read as a
+    scheduled retry."""
+    if delivery.status != Delivery.Status.PENDING:
+        return ""
+    return delivery.next_attempt_at
+
+
 class DeliveryAttemptInline(TabularInline):
     model = DeliveryAttempt
     extra = 0
@@ -94,11 +105,15 @@ class DeliveryInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ("subscriber", "status", "attempts", "next_attempt_at", "last_error")
+    fields = ("subscriber", "status", "attempts", "next_attempt_label", "last_error")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    @admin.display(description="következő próbálkozás")
+    def next_attempt_label(self, delivery: Delivery) -> datetime | str:
+        return pending_next_attempt(delivery)
 
 
 @admin.register(Event)
@@ -125,12 +140,13 @@ class DeliveryAdmin(TenantScopedAdminMixin[Delivery], ReadOnlyAdminMixin, ModelA
         "object_label",
         "status_label",
         "attempts",
-        "next_attempt_at",
+        "next_attempt_label",
         "short_error",
     )
     list_filter = ("status", SubscriberFilter, "tenant", "object_type")
     search_fields = ("=object_id", "=event__uuid", "subscriber")
     list_select_related = ("event", "tenant")
+    exclude = ("next_attempt_at",)
     inlines = (DeliveryAttemptInline,)
     actions = ("retry_selected", "retry_all_dead_of_subscriber")
     change_list_template = "admin/eventbus/delivery/change_list.html"
@@ -152,6 +168,18 @@ class DeliveryAdmin(TenantScopedAdminMixin[Delivery], ReadOnlyAdminMixin, ModelA
     @admin.display(description="utolsó hiba")
     def short_error(self, delivery: Delivery) -> str:
         return delivery.last_error[:80]
+
+    @admin.display(description="következő próbálkozás", ordering="next_attempt_at")
+    def next_attempt_label(self, delivery: Delivery) -> datetime | str:
+        return pending_next_attempt(delivery)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The raw column is excluded; its place on the detail page (after the attempt
+        # count) shows it only where it means something: pending rows.
+        fields = [f for f in super().get_readonly_fields(request, obj)
+                  if f != "next_attempt_label"]
+        position = fields.index("attempts") + 1 if "attempts" in fields else len(fields)
+        return [*fields[:position], "next_attempt_label", *fields[position:]]
 
     @admin.action(description="Újrapróbálás", permissions=["change"])
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
@@ -179,9 +207,17 @@ class DeliveryAdmin(TenantScopedAdminMixin[Delivery], ReadOnlyAdminMixin, ModelA
                 "dashboard/",
                 self.admin_site.admin_view(self.dashboard_view),
                 name="eventbus_delivery_dashboard",
-            )
+            ),
+            path(
+                "integrations/",
+                self.admin_site.admin_view(self.integrations_view),
+                name="eventbus_integrations_dashboard",
+            ),
         ]
         return own + super().get_urls()
+
+    def integrations_view(self, request: HttpRequest) -> HttpResponse:
+        return integrations_dashboard(self, request)
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         deliveries = self.get_queryset(request)

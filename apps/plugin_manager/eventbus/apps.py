@@ -12,6 +12,28 @@ class EventBusConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     # The root URLconf mounts these for every installed app (see kgc_erp/urls.py).
     mounted_urls = (("webhooks/", "apps.plugin_manager.eventbus.urls"),)
+    # The admin sidebar shows these first (see kgc_erp/admin_navigation.py).
+    admin_navigation = (
+        {
+            "title": "Integrációk",
+            "items": [
+                {
+                    "title": "Integrációk áttekintése",
+                    "icon": "monitoring",
+                    "link": "admin:eventbus_integrations_dashboard",
+                    "permission": "apps.plugin_manager.eventbus.integrations.views"
+                    ".can_view_dashboard",
+                },
+                {
+                    "title": "Eseménybusz áttekintés",
+                    "icon": "hub",
+                    "link": "admin:eventbus_delivery_dashboard",
+                    "permission": "apps.plugin_manager.eventbus.integrations.views"
+                    ".can_view_dashboard",
+                },
+            ],
+        },
+    )
 
     def ready(self) -> None:
         from apps.plugin_manager.eventbus.object_sync_panel import render_partner_panel

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path, register_converter
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .converters import AnyTextConverter
@@ -17,6 +18,7 @@ from .views.appointments import AppointmentCreateView
 from .views.customers import CustomerByPhoneView, CustomerDuplicatesView
 from .views.inventory import InventoryCheckView
 from .views.orders import OrderArrivalView, OrderStatusView
+from .views.privacy import CustomerEraseView, PrivacyRequestStatusView
 from .views.rentals import RentalStatusView
 from .views.worklogs import WorklogStatusView
 
@@ -24,8 +26,10 @@ app_name = "bot_api"
 register_converter(AnyTextConverter, "anytext")
 
 
+@csrf_exempt
 def unknown_endpoint(request: HttpRequest) -> JsonResponse:
-    """Any other /api/v1/ URL: the API's JSON 404, never Django's HTML page."""
+    """Any other /api/v1/ URL: the API's JSON 404, never Django's HTML page (also for a
+    DELETE or POST, which the CSRF check would otherwise answer with an HTML 403)."""
     return JsonResponse({"code": "not_found", "detail": "Nincs ilyen API végpont."}, status=404)
 
 
@@ -53,6 +57,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
          name="customer-by-phone"),
     path("v1/customers/duplicates", CustomerDuplicatesView.as_view(),
          name="customer-duplicates"),
+    path("v1/customers/<int:customer_id>", CustomerEraseView.as_view(),
+         name="customer-erase"),
+    path("v1/privacy-requests/<int:request_id>", PrivacyRequestStatusView.as_view(),
+         name="privacy-request-status"),
     path("v1/rentals/<str:number>/status", RentalStatusView.as_view(), name="rental-status"),
     path("v1/service/worklogs/<str:number>/status", WorklogStatusView.as_view(),
          name="worklog-status"),

@@ -15,6 +15,7 @@ from django.db import transaction
 from apps.plugin_manager.eventbus.external_refs import find_ref, link
 from apps.plugin_manager.eventbus.models import InboundDelivery, SyncStatus
 from apps.plugin_manager.eventbus.outbox.recording import emit_event
+from apps.plugin_manager.privacy.tombstones import is_tombstoned
 from kgc_erp.service.models import Worklog
 from kgc_erp.service.services import add_timeline_entry, open_worklog
 from kgc_erp.tenants.models import Tenant
@@ -108,6 +109,12 @@ def on_contact_changed(delivery: InboundDelivery, payload: dict[str, Any]) -> No
     tenant = _tenant(delivery)
     account_id = _account_id(payload)
     contact_id = int(payload["id"])
+    if is_tombstoned(tenant, phone=str(payload.get("phone_number") or ""),
+                     email=str(payload.get("email") or "")):
+        # The person was erased on request: never link the contact back to anyone.
+        log.warning("privacy.tombstone.refused tenant=%s contact=%s source=chatwoot",
+                    tenant.slug, contact_id)
+        return
     partner = match_partner(tenant, payload, account_id)
     if partner is None:
         log.info("chatwoot.contact.unmatched tenant=%s contact=%s", tenant.slug, contact_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 from apps.plugin_manager.eventbus.external_refs import refs_for_external_id
 from apps.plugin_manager.eventbus.models import SyncStatus
+from apps.plugin_manager.privacy.tombstones import is_tombstoned
 from kgc_erp.partners.models import Partner
 from kgc_erp.tenants.models import Tenant
 
@@ -46,11 +47,13 @@ def match_partner(tenant: Tenant, contact: dict[str, Any], account_id: int) -> P
         if partner is not None:
             return partner
     phone = mappers.e164_or_none(str(contact.get("phone_number") or ""))
+    email = str(contact.get("email") or "").strip().lower()
+    if is_tombstoned(tenant, phone=phone or "", email=email):
+        return None  # an erased person's phone or e-mail: never matched to anyone again
     if phone:
         partner = _only(list(active.filter(phone=phone)[:2]))
         if partner is not None:
             return partner
-    email = str(contact.get("email") or "").strip().lower()
     if email:
         return _only(list(active.filter(email=email)[:2]))
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from apps.plugin_manager.eventbus.models import (
     Delivery,
+    Event,
     ExternalRef,
     InboundDelivery,
     WebhookSubscription,
@@ -50,6 +52,29 @@ def test_delivery_browser_shows_filters_and_attempts(admin_client, dead_delivery
     assert "Végleges hiba" in detail.content.decode()  # the attempt row
     events = admin_client.get(reverse("admin:eventbus_event_changelist"))
     assert events.status_code == 200 and "partner.created" in events.content.decode()
+
+
+def test_next_attempt_is_shown_only_for_pending_deliveries(admin_client, tenant) -> None:
+    event = Event.objects.create(type="partner.created", tenant=tenant)
+    # Distinct years, so each row's time is recognisable in the pages.
+    pending = Delivery.objects.create(
+        event=event, tenant=tenant, subscriber="gamma",
+        next_attempt_at=dt.datetime(2031, 5, 6, 7, 8, tzinfo=dt.UTC),
+    )  # fmt: skip
+    succeeded = Delivery.objects.create(
+        event=event, tenant=tenant, subscriber="gamma", status=Delivery.Status.SUCCEEDED,
+        next_attempt_at=dt.datetime(2032, 5, 6, 7, 8, tzinfo=dt.UTC),
+    )  # fmt: skip
+    listing = admin_client.get(reverse("admin:eventbus_delivery_changelist")).content.decode()
+    assert "2031" in listing and "2032" not in listing
+    for delivery, shown, hidden in ((pending, "2031", "2032"), (succeeded, None, "2032")):
+        url = reverse("admin:eventbus_delivery_change", args=[delivery.pk])
+        page = admin_client.get(url).content.decode()
+        assert "következő próbálkozás" in page.lower()
+        assert hidden not in page and (shown is None or shown in page)
+        assert 'name="next_attempt_at"' not in page  # never an editable field
+    event_page = admin_client.get(reverse("admin:eventbus_event_change", args=[event.pk]))
+    assert "2031" in event_page.content.decode() and "2032" not in event_page.content.decode()
 
 
 def test_retry_actions(admin_client, dead_delivery) -> None:

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('partners', '0003_consent_change'),
+        ('partners', '0006_consent_change'),
         ('tenants', '0002_headquarters_tenant'),
     ]
 

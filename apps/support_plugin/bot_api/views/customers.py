@@ -20,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.plugin_manager.privacy.tombstones import is_tombstoned
 from kgc_erp.partners.models import Partner
 from kgc_erp.partners.phone import InvalidPhoneNumber, normalize_phone
 
@@ -75,7 +76,8 @@ class CustomerByPhoneView(BotApiView):
         summary="Ügyfél keresése telefonszám alapján",
         description=(
             "Bármely szokásos írásmódot elfogad (`+36 30 123 4567`, `06301234567`, "
-            "`+36301234567`). Ismeretlen szám: 404; nem értelmezhető szám: 400."
+            "`+36301234567`). Ismeretlen szám: 404; nem értelmezhető vagy betűt tartalmazó "
+            "szám: 400."
         ),
         parameters=[
             OpenApiParameter("phone", str, OpenApiParameter.PATH, description="Telefonszám."),
@@ -85,8 +87,10 @@ class CustomerByPhoneView(BotApiView):
         tags=["Ügyfelek"],
     )
     def get(self, request: Request, phone: str) -> Response:
-        partner = next(iter(customer_lookup(self.tenant_id, parse_phone(phone))), None)
-        if partner is None:
+        normalised = parse_phone(phone)
+        partner = next(iter(customer_lookup(self.tenant_id, normalised)), None)
+        # An erased person's number is unknown, whoever holds it now (privacy tombstone).
+        if partner is None or is_tombstoned(self.tenant_id, phone=normalised):
             raise NotFound("Ezzel a telefonszámmal nincs ügyfelünk.")
         self.audit.object_type = "partner"
         self.audit.object_ref = str(partner.pk)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rentals', '0002_beat_schedules'),
+        ('rentals', '0003_hungarian_name_order'),
     ]
 
     operations = [

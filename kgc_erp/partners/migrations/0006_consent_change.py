@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0002_company_trigram_index'),
+        ('partners', '0005_clerk_help_texts'),
     ]
 
     operations = [

@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0003_consent_change'),
-        ('rentals', '0003_rental_reminder'),
+        ('partners', '0006_consent_change'),
+        ('rentals', '0004_rental_reminder'),
         ('tenants', '0002_headquarters_tenant'),
     ]
 
