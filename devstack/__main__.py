@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -107,6 +108,36 @@ SANDBOX_PORTS = {"chatwoot": 3100, "twenty": 3200}
 # worker making progress before it counts as stalled (longer than any task runs).
 WORKER_CHECK_SECONDS = 15
 WORKER_STALL_SECONDS = 60
+
+
+SMTP_SINK_PORT = 2525
+
+
+def start_smtp_sink(stack: Stack) -> None:
+    """A local SMTP server (aiosmtpd, printing every message) for the campaign e-mails,
+    unless EMAIL_URL points somewhere already."""
+    if stack.env.get("EMAIL_URL"):
+        return
+    port = SMTP_SINK_PORT if not _port_in_use(SMTP_SINK_PORT) else _free_port()
+    stack.spawn("smtp-sink", [PYTHON, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+                              "-c", "aiosmtpd.handlers.Debugging", "stdout"])
+    wait_for_port(port, timeout=20)
+    stack.env["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    os.environ["KGC_DEVSTACK_EMAIL_URL"] = stack.env["EMAIL_URL"]  # for the banner
+    log.info("SMTP sink ready: %s (e-mails are printed here)", stack.env["EMAIL_URL"])
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 DEMO_SANDBOX_TOKEN = "demo-sandbox-token"
 # Written by `manage.py ensure_demo_admin` (kgc_erp.demo) and, when the support plugin is
 # installed, `manage.py ensure_demo_api_key` (its bot API); both keep them across runs.
@@ -142,6 +173,8 @@ def running_banner(port: int, sandboxes: bool = True) -> str:
         f"    password:       {password}",
         f"  bot API docs:     {base}/api/docs/",
     ]
+    if os.environ.get("KGC_DEVSTACK_EMAIL_URL"):
+        lines.append(f"  e-mails (SMTP):   {os.environ['KGC_DEVSTACK_EMAIL_URL']} (printed here)")
     if api_key:
         lines.append(f"    API key:        {api_key}   (Authorization: Bearer <key>)")
     if sandboxes:
@@ -213,6 +246,7 @@ def start_sandboxes(stack: Stack) -> None:
 def run_product(stack: Stack, port: int) -> int:
     stack.provide_database("kgc")
     stack.provide_redis()
+    start_smtp_sink(stack)
     stack.env.setdefault("DEBUG", "true")
     stack.manage("migrate", "--noinput")
     stack.manage("collectstatic", "--noinput", "-v", "0")

@@ -48,6 +48,7 @@ PLUGIN_APPS = env.list(
         "apps.support_plugin.koko",
         "apps.support_plugin.glpi",
         "apps.crm_plugin",
+        "apps.crm_plugin.campaigns",
     ],
 )
 
@@ -247,6 +248,8 @@ CRM_API_URL = env("CRM_API_URL", default="")
 CRM_API_KEY = env("CRM_API_KEY", default="")
 CRM_WEBHOOK_SECRET = env("CRM_WEBHOOK_SECRET", default="")
 CRM_RATE_LIMIT_PER_MINUTE = env.int("CRM_RATE_LIMIT_PER_MINUTE", default=100)
+# E-mail campaigns: sends per minute per tenant (a token bucket in Redis).
+CAMPAIGN_RATE_LIMIT_PER_MINUTE = env.int("CAMPAIGN_RATE_LIMIT_PER_MINUTE", default=6000)
 # Switching the CRM plugin on bootstraps the Twenty schema and starts the initial sync.
 CRM_SYNC_ON_ENABLE = env.bool("CRM_SYNC_ON_ENABLE", default=True)
 CRM_BACKEND = env("CRM_BACKEND", default="twenty")

@@ -172,3 +172,25 @@ class Partner(models.Model):
             # existed can still be saved by services that change other fields.
             with contextlib.suppress(InvalidTaxNumber):
                 self.tax_number = normalize_tax_number(self.tax_number)
+
+
+class ConsentChange(models.Model):
+    """When and how a partner's marketing consent changed (the proof a regulator asks for)."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="consent_changes",
+        verbose_name=_("partner"),
+    )
+    marketing_consent = models.BooleanField(_("új marketing hozzájárulás"))
+    # Who or what changed it, e.g. "email_unsubscribe:win_back" or "one_click:win_back".
+    source = models.CharField(_("forrás"), max_length=100)
+    created_at = models.DateTimeField(_("időpont"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hozzájárulás-változás")
+        verbose_name_plural = _("hozzájárulás-változások")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        state = "megadva" if self.marketing_consent else "visszavonva"
+        return f"{self.partner_id}: {state} ({self.source})"

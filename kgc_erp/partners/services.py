@@ -1,11 +1,11 @@
-"""Partner use cases that are more than a save: GDPR erasure."""
+"""Partner use cases that are more than a save: GDPR erasure, withdrawing consent."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Partner
+from .models import ConsentChange, Partner
 from .signals import partner_erased
 
 ERASED_NAME = "Törölt partner"
@@ -34,3 +34,19 @@ def erase_partner(partner: Partner) -> Partner:
     partner.refresh_from_db()
     partner_erased.send(sender=Partner, partner=partner)
     return partner
+
+
+@transaction.atomic
+def withdraw_marketing_consent(partner: Partner, source: str) -> bool:
+    """Clear the partner's marketing consent and record when and how; False if already clear.
+
+    An ordinary save on purpose (unlike erasure): `partner.updated` must reach the outside
+    systems through the outbox, so a CRM stops offering marketing to this person too.
+    """
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if not partner.marketing_consent:
+        return False
+    partner.marketing_consent = False
+    partner.save(update_fields=["marketing_consent", "updated_at"])
+    ConsentChange.objects.create(partner=partner, marketing_consent=False, source=source[:100])
+    return True

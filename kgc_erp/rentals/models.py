@@ -67,6 +67,10 @@ class Rental(models.Model):
         indexes = [
             models.Index(fields=("partner", "status"), name="rental_partner_status_idx"),
             models.Index(fields=("status", "end_date"), name="rental_status_due_idx"),
+            # A partner's rentals by date, status included: "when did each partner last
+            # rent, is anything still out" is answered from the index alone.
+            models.Index(fields=("partner", "start_date", "status"),
+                         name="rental_partner_start_idx"),
         ]
 
     def __str__(self) -> str:
@@ -98,3 +102,28 @@ class Rental(models.Model):
         from .services import mark_rental_late
 
         return mark_rental_late(self, today=today)
+
+
+class RentalReminder(models.Model):
+    """The one "due tomorrow" announcement of a rental for one due date.
+
+    Inserted before the signal is sent, in the same transaction, so a second run of the
+    daily task (a retry, a second beat process) announces nothing twice: every channel a
+    plugin reminds through follows from the one event.
+    """
+
+    rental = models.ForeignKey(
+        Rental, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("bérlés")
+    )
+    due_date = models.DateField(_("lejárat"))
+    created_at = models.DateTimeField(_("jelezve"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lejárati jelzés")
+        verbose_name_plural = _("lejárati jelzések")
+        constraints = [
+            models.UniqueConstraint(fields=("rental", "due_date"), name="rental_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rental_id} @ {self.due_date}"

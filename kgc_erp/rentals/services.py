@@ -12,7 +12,7 @@ from kgc_erp.numbering.sequences import RENTAL_PREFIX, allocate_number
 from kgc_erp.partners.models import Partner
 from kgc_erp.state_machine import InvalidTransition, ensure_transition
 
-from .models import Rental
+from .models import Rental, RentalReminder
 from .signals import rental_completed, rental_due_tomorrow, rental_late, rental_started
 
 Status = Rental.Status
@@ -96,14 +96,22 @@ def mark_overdue_rentals(today: date | None = None) -> int:
 
 
 def announce_rentals_due_tomorrow(today: date | None = None) -> int:
-    """Send `rental_due_tomorrow` for every active rental due tomorrow; returns the count.
+    """Send `rental_due_tomorrow` once per active rental due tomorrow; returns the count sent.
 
     Each announcement runs in its own transaction so a receiver's outbox row commits with it.
+    A `RentalReminder` row (unique per rental and due date) is inserted first: on a second
+    run the same day the insert finds it and nothing is sent again.
     """
     tomorrow = (today or timezone.localdate()) + timedelta(days=1)
     count = 0
-    for rental in Rental.objects.filter(status=Status.ACTIVE, end_date=tomorrow).iterator():
+    due = Rental.objects.filter(status=Status.ACTIVE, end_date=tomorrow).exclude(
+        reminders__due_date=tomorrow
+    )
+    for rental in due.iterator():
         with transaction.atomic():
+            _, created = RentalReminder.objects.get_or_create(rental=rental, due_date=tomorrow)
+            if not created:
+                continue  # a concurrent run announced it a moment ago
             rental_due_tomorrow.send(sender=Rental, rental=rental)
         count += 1
     return count

@@ -1,0 +1,1 @@
+"""Marketing and transactional e-mail campaigns of the CRM plugin (its own plugin app)."""
