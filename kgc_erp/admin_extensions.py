@@ -6,7 +6,9 @@ from its ``AppConfig.ready()``. Two seams, both per model:
 - **panels** on a change page: ``ChangePanel(key, title, render)`` where ``render(request,
   obj) -> str`` returns trusted HTML (the registrant escapes what it shows);
 - **actions** on a change list: plain Django admin action functions, which carry their own
-  permission check (``allowed_permissions`` or a check inside).
+  permission check (``required_permission`` or a check inside). An action may name core
+  actions it ``replaces`` (e.g. an erasure with receipts instead of the core's direct one):
+  those are then not offered.
 
 Registration is idempotent by key, so a repeated ``ready()`` (tests) adds nothing twice.
 """
@@ -62,6 +64,9 @@ class ExtensibleAdminMixin:
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions: dict[str, Any] = super().get_actions(request)  # type: ignore[misc]
+        for function in actions_for(self.model).values():
+            for replaced in getattr(function, "replaces", ()):
+                actions.pop(replaced, None)
         for name, function in actions_for(self.model).items():
             description = getattr(function, "short_description", name)
             if self._allowed(request, function):

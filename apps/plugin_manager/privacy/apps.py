@@ -12,6 +12,7 @@ class PrivacyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers
+        from . import partner_action, receivers
 
         receivers.connect()
+        partner_action.register()
