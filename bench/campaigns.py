@@ -180,7 +180,9 @@ def main() -> int:
     args = parser.parse_args()
 
     print(f"machine reference (3M-iteration Python loop): {machine_reference():.3f} s")
-    workdir = Path(os.environ.get("BENCH_WORKDIR", "/tmp/kgc-bench-campaigns"))
+    # Inside the repository's var/ (gitignored), wherever the repository lives.
+    default_workdir = Path(__file__).resolve().parent.parent / "var" / "bench-campaigns"
+    workdir = Path(os.environ.get("BENCH_WORKDIR", default_workdir))
     workdir.mkdir(parents=True, exist_ok=True)
     redis_process = None
     if not os.environ.get("REDIS_URL"):
