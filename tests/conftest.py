@@ -4,8 +4,12 @@ that `make test` provides through DATABASE_URL and REDIS_URL; the infrastructure
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.cache import cache
+from django.core.management.base import CommandError
+from django.test import TransactionTestCase
 
 from devstack.shared_folder import SharedFolderMissing, shared_folder
 from tests.infrastructure import PLUGINS
@@ -51,3 +55,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 pytest.mark.django_db(**{**kwargs, "transaction": True,
                                          "serialized_rollback": True})
             )
+
+
+_FLUSH_ATTEMPTS = 5
+_flush_once = TransactionTestCase._fixture_teardown
+
+
+def _flush_retrying_deadlocks(self: TransactionTestCase) -> None:
+    """The end-of-test flush, retried when PostgreSQL picks it as a deadlock's victim.
+
+    A Celery worker shared by a module's tests may still be finishing a transaction when a
+    test ends; its share lock and the flush's TRUNCATE can then wait on each other and
+    PostgreSQL aborts one of them. The worker's transaction finishes on its own, so the
+    flush is simply run again; anything other than a deadlock still fails at once.
+    """
+    for attempt in range(1, _FLUSH_ATTEMPTS + 1):
+        try:
+            _flush_once(self)
+            return
+        except CommandError as error:
+            if "deadlock detected" not in str(error.__cause__) or attempt == _FLUSH_ATTEMPTS:
+                raise
+            time.sleep(0.5 * attempt)
+
+
+TransactionTestCase._fixture_teardown = _flush_retrying_deadlocks  # type: ignore[method-assign]
