@@ -86,7 +86,11 @@ class CrmPluginConfig(PluginAppConfig):
         "twenty": "apps.crm_plugin.twenty.webhooks.TwentySource",
         "krayin": "apps.crm_plugin.krayin.webhooks.KrayinSource",
     }
-    privacy_handlers = {"twenty": "apps.crm_plugin.twenty.privacy.TwentyPrivacyHandler"}
+    privacy_handlers = {
+        "twenty": "apps.crm_plugin.twenty.privacy.TwentyPrivacyHandler",
+        "krayin": "apps.crm_plugin.krayin.privacy.KrayinPrivacyHandler",
+    }
+    retention_policies = ("apps.crm_plugin.retention.SYNC_RUN_ERRORS",)
     admin_actions = (
         AdminAction("partners.Partner", "gdpr_export_twenty",
                     "GDPR export a Twenty CRM-ből (JSON)", "crm_plugin.twenty.gdpr_export",

@@ -28,6 +28,7 @@ def check_plugins(
             for problem in plugin_problems(plugin)
         ]
         messages += _import_errors(plugin)
+        messages += _retention_errors(plugin)
         if plugin.enabled_setting and not hasattr(settings, plugin.enabled_setting):
             messages.append(
                 Warning(
@@ -49,6 +50,23 @@ def _declared_paths(plugin: PluginAppConfig) -> Iterable[tuple[str, str]]:
         yield f"webhook source {source}", path
     for system, path in plugin.privacy_handlers.items():
         yield f"privacy handler {system}", path
+
+
+def _retention_errors(plugin: PluginAppConfig) -> list[CheckMessage]:
+    """Each declared retention policy imports and looks like a RetentionPolicy (checked by
+    shape: the privacy app may not be installed)."""
+    errors: list[CheckMessage] = []
+    for path in plugin.retention_policies:
+        try:
+            policy = import_string(path)
+        except ImportError as exc:
+            errors.append(Error(f"retention policy: cannot import {path!r} ({exc})",
+                                obj=plugin.name, id="plugin_manager.E002"))
+            continue
+        if not all(hasattr(policy, name) for name in ("key", "what", "days", "purge")):
+            errors.append(Error(f"retention policy: {path!r} is not a RetentionPolicy",
+                                obj=plugin.name, id="plugin_manager.E002"))
+    return errors
 
 
 def _import_errors(plugin: PluginAppConfig) -> list[CheckMessage]:

@@ -117,6 +117,10 @@ class PluginAppConfig(AppConfig):
     # implementing apps.plugin_manager.privacy.handlers.PrivacyHandler (export, erase).
     # Declaring it subscribes the plugin to "privacy.step_due" with the generic runner.
     privacy_handlers: Mapping[str, str] = {}
+    # Retention: dotted paths of apps.plugin_manager.privacy.retention.RetentionPolicy
+    # objects (what the plugin stores that may hold personal data, how long, how it is
+    # purged); the privacy app's daily task runs them and its admin lists them.
+    retention_policies: Sequence[str] = ()
 
     # Plugin apps import this base class into their apps.py, which would give Django two
     # AppConfig candidates there and make it silently fall back to a plain AppConfig. The

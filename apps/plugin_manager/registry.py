@@ -97,6 +97,12 @@ def privacy_handler_index() -> dict[str, tuple[str, str]]:
     return index
 
 
+def retention_policy_paths() -> list[tuple[str, str]]:
+    """(plugin_id, RetentionPolicy dotted path) over every installed plugin."""
+    return [(config.plugin_id, path) for config in installed_plugins()
+            for path in config.retention_policies]
+
+
 @receiver(setting_changed)
 def _reset_caches(*, setting: str, **kwargs: object) -> None:
     if setting == "INSTALLED_APPS":
@@ -137,6 +143,7 @@ def plugin_problems(config: PluginAppConfig) -> list[str]:
     problems += _action_problems(config.actions)
     problems += _admin_action_problems(config.admin_actions)
     problems += _privacy_problems(config)
+    problems += _retention_problems(config)
     if config.setup_step is not None and not _is_dotted(config.setup_step):
         problems.append(f"setup_step {config.setup_step!r} is not a dotted path")
     if config.health_check is not None and not _is_dotted(config.health_check):
@@ -221,6 +228,14 @@ def _privacy_problems(config: PluginAppConfig) -> list[str]:
         if others:
             problems.append(f"privacy system {system!r} is also declared by {', '.join(others)}")
     return problems
+
+
+def _retention_problems(config: PluginAppConfig) -> list[str]:
+    policies = config.retention_policies
+    if not isinstance(policies, list | tuple):
+        return ["retention_policies must be a sequence of RetentionPolicy dotted paths"]
+    return [f"retention policy {path!r} is not a dotted path"
+            for path in policies if not _is_dotted(path)]
 
 
 def _schema_problems(schema: object) -> list[str]:
@@ -321,6 +336,7 @@ __all__ = (
     "known_event_types",
     "plugin_problems",
     "privacy_handler_index",
+    "retention_policy_paths",
     "subscription_index",
     "validate_plugin",
 )

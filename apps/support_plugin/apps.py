@@ -63,6 +63,7 @@ class SupportPluginConfig(PluginAppConfig):
         "chatwoot": "apps.support_plugin.chatwoot.privacy.ChatwootPrivacyHandler",
         "bot_api": "apps.support_plugin.bot_api.privacy.BotApiPrivacyHandler",
     }
+    retention_policies = ("apps.support_plugin.bot_api.retention.AUDIT_POLICY",)
 
     def ready(self) -> None:
         super().ready()

@@ -37,3 +37,6 @@ class CampaignsConfig(PluginAppConfig):
                      SettingKind.INTEGER, env="CAMPAIGN_RATE_LIMIT_PER_MINUTE", default=6000),
     )
     mounted_urls = (("email/", "apps.crm_plugin.campaigns.urls"),)
+    privacy_handlers = {"campaigns": "apps.crm_plugin.campaigns.privacy.CampaignsPrivacyHandler"}
+    retention_policies = ("apps.crm_plugin.campaigns.retention.SENT_BODIES",
+                          "apps.crm_plugin.campaigns.retention.SMTP_ERRORS")

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
+from apps.plugin_manager.privacy.tombstones import is_tombstoned, refused
 from kgc_erp.rentals.models import Rental
 from kgc_erp.service.models import Worklog
 
@@ -61,6 +62,10 @@ def send_campaign_email(context: DeliveryContext) -> None:
         return
     if campaign.is_marketing and not partner.marketing_consent:
         _skip(send, "nincs marketing hozzájárulás")
+        return
+    if is_tombstoned(send.tenant_id, email=partner.email):
+        refused("campaigns.send", send.tenant_id, f"send {send.pk}")
+        _skip(send, "adatvédelmi kérelem alapján törölt cím")
         return
     wait = rate_limit.take(send.tenant_id, rate_per_minute(context.settings))
     if wait > 0:

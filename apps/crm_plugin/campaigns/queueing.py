@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from apps.plugin_manager import runtime
 from apps.plugin_manager.eventbus.outbox.recording import emit_event
+from apps.plugin_manager.privacy.models import Tombstone
+from apps.plugin_manager.privacy.tombstones import refused, tombstone_checker
 from kgc_erp.rentals.models import Machine
 from kgc_erp.tenants.models import Tenant
 
@@ -95,11 +97,17 @@ def queue_candidates(campaign: Campaign, candidates: Sequence[Candidate],
     outcome = Outcome(selected=len(candidates))
     eligible: list[Candidate] = []
     recently_sent = 0
+    # An address erased on a data-subject request is never written to again, even when a
+    # partner row holding it exists (counted with "no e-mail": there is none to use).
+    erased = tombstone_checker(Tombstone.Kind.EMAIL, {c.tenant_id for c in candidates})
     for candidate in candidates:
         if candidate.already_sent:
             recently_sent += 1
         elif not candidate.email:
             outcome.skipped_no_email += 1
+        elif erased(candidate.tenant_id, candidate.email):
+            outcome.skipped_no_email += 1
+            refused("campaigns.selection", candidate.tenant_id, f"partner {candidate.partner_id}")
         elif campaign.is_marketing and not candidate.marketing_consent:
             outcome.skipped_no_consent += 1
         else:

@@ -247,6 +247,15 @@ class KrayinClient:
         """Index column filter `name=<exact>` (whereIn on the table)."""
         return self._all("contacts/organizations", {"name": name})
 
+    def get_organization(self, org_id: int) -> JsonObject:
+        return self._data(self.request("GET", f"contacts/organizations/{org_id}"))
+
+    def delete_organization(self, org_id: int) -> None:
+        self.request("DELETE", f"contacts/organizations/{org_id}")
+
+    def persons_of_organization(self, org_id: int) -> list[JsonObject]:
+        return self._all("contacts/persons", {"organization_id": org_id})
+
     def create_organization(self, name: str) -> JsonObject:
         return self._data(self.request("POST", "contacts/organizations", body={"name": name}))
 

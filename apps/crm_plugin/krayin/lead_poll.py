@@ -23,7 +23,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.crm_plugin.franchise_onboarding import deal_key, onboard_franchise
+from apps.plugin_manager.privacy.tombstones import partner_erased, refused, tombstoned_anywhere
 
+from . import mappers
 from .client import JsonObject, KrayinClient
 from .config import BACKEND
 from .leads import lead_setup
@@ -57,6 +59,30 @@ def _franchise_name(lead: JsonObject) -> str:
     return _KEY_PREFIX.sub("", title).strip()
 
 
+def _values(person: JsonObject, key: str) -> list[str]:
+    items = person.get(key)
+    if not isinstance(items, list):
+        return []
+    return [str(i["value"]) for i in items if isinstance(i, dict) and i.get("value")]
+
+
+def of_erased_person(lead: JsonObject) -> bool:
+    """The lead's person is one erased on a data-subject request (our marker names an
+    erased partner, or its e-mail / phone is tombstoned): its title would bring the name
+    back as a franchise tenant, so it is not onboarded automatically. A Krayin instance
+    may serve several stores: a tombstone of any of them counts."""
+    person = lead.get("person")
+    if not isinstance(person, dict):
+        return False
+    emails = _values(person, "emails")
+    for value in emails:
+        partner_pk = mappers.partner_pk_from_marker(value)
+        if partner_pk is not None and partner_erased(partner_pk):
+            return True
+    return any(tombstoned_anywhere(email=v) for v in emails) or any(
+        tombstoned_anywhere(phone=v) for v in _values(person, "contact_numbers"))
+
+
 def _one_pass(client: KrayinClient, cursor: LeadPollCursor, result: PollResult) -> None:
     won = lead_setup(client).won_stage_ids
     newest = cursor.cursor
@@ -69,6 +95,9 @@ def _one_pass(client: KrayinClient, cursor: LeadPollCursor, result: PollResult) 
         if updated is not None and (newest is None or updated > newest):
             newest = updated
         if lead.get("lead_pipeline_stage_id") in won:
+            if of_erased_person(lead):
+                refused("krayin.lead_poll", 0, f"lead {lead.get('id')}")
+                continue
             key = lead_deal_key(client.config.instance_key, lead["id"])
             if onboard_franchise(key, _franchise_name(lead)) is not None:
                 result.tenants_created += 1
@@ -106,4 +135,4 @@ def poll_leads(client: KrayinClient) -> PollResult:
     return result
 
 
-__all__ = ("PollResult", "lead_deal_key", "poll_leads")
+__all__ = ("PollResult", "lead_deal_key", "of_erased_person", "poll_leads")

@@ -90,12 +90,15 @@ def _search(client: KrayinClient, index: PersonIndex | None, field: str,
 
 
 def find_person(client: KrayinClient, partner: Partner,
-                index: PersonIndex | None = None) -> JsonObject | None:
-    """The person standing for this partner: by our marker, then e-mail, then phone."""
+                index: PersonIndex | None = None,
+                withhold: frozenset[str] = frozenset()) -> JsonObject | None:
+    """The person standing for this partner: by our marker, then e-mail, then phone
+    (never by a withheld value: an erased person's leftover is not adopted)."""
     for person in _search(client, index, "emails", mappers.marker_email(partner.pk)):
         return person
-    lookups = [("emails", partner.email.strip())] if partner.email else []
-    if partner.phone:
+    lookups = ([("emails", partner.email.strip())]
+               if partner.email and "email" not in withhold else [])
+    if partner.phone and "phone" not in withhold:
         lookups.append(("contact_numbers", partner.phone))
     for field, value in lookups:
         for person in _search(client, index, field, value):
@@ -130,10 +133,11 @@ def _organization_id(client: KrayinClient, partner: Partner) -> int | None:
 
 
 def _write(client: KrayinClient, person_id: int | None, partner: Partner,
-           owner: int | None, organization_id: int | None) -> JsonObject:
+           owner: int | None, organization_id: int | None,
+           withhold: frozenset[str] = frozenset()) -> JsonObject:
     """Create (person_id None) or update; without the own e-mail / phone if another
-    partner's person already has them."""
-    with_email, with_phone = True, True
+    partner's person already has them, or if it is withheld (erased: a tombstone)."""
+    with_email, with_phone = "email" not in withhold, "phone" not in withhold
     for _ in range(3):
         payload = mappers.person_payload(partner, user_id=owner, organization_id=organization_id,
                                          with_own_email=with_email, with_own_phone=with_phone)
@@ -157,17 +161,20 @@ def _write(client: KrayinClient, person_id: int | None, partner: Partner,
 
 
 def sync_person(client: KrayinClient, partner: Partner,
-                index: PersonIndex | None = None) -> JsonObject:
-    """Make the partner's person exist and match the ERP; returns the person."""
+                index: PersonIndex | None = None,
+                withhold: frozenset[str] = frozenset()) -> JsonObject:
+    """Make the partner's person exist and match the ERP; returns the person.
+    ``withhold``: "email" / "phone" erased on a data-subject request (tombstoned in the
+    tenant), written without them (``partner_sync.withheld_values``)."""
     organization_id = _organization_id(client, partner)
-    existing = find_person(client, partner, index)
+    existing = find_person(client, partner, index, withhold)
     person: JsonObject
     if existing is not None:
         person = _write(client, int(str(existing["id"])), partner, _owner_id(existing),
-                        organization_id)
+                        organization_id, withhold)
     else:
         try:
-            person = _write(client, None, partner, None, organization_id)
+            person = _write(client, None, partner, None, organization_id, withhold)
         except KrayinValidationError as exc:
             # Created meanwhile (a concurrent delivery, or our own create whose response
             # was lost): adopt it.
@@ -177,7 +184,7 @@ def sync_person(client: KrayinClient, partner: Partner,
             log.info("krayin.person.adopted-after-422 person=%s partner=%s",
                      adopted["id"], partner.pk)
             person = _write(client, int(str(adopted["id"])), partner, _owner_id(adopted),
-                            organization_id)
+                            organization_id, withhold)
     if index is not None:
         index.remember(person)
     ref = external_refs.find_ref(SYSTEM, tenant=partner.tenant_id, obj=partner)

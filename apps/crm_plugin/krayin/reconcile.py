@@ -26,7 +26,7 @@ from .activities import push_note, push_summary
 from .client import JsonObject, KrayinClient
 from .config import BACKEND, SYSTEM
 from .initial_sync import BATCH_SIZE
-from .partner_sync import history_note, person_id_of
+from .partner_sync import history_note, person_id_of, withheld_values
 from .persons import PersonIndex, sync_person
 
 log = logging.getLogger("crm_plugin.krayin.reconcile")
@@ -73,13 +73,14 @@ def _reconcile_people(client: KrayinClient, run: SyncRun, tenant: Tenant,
     partners = list(Partner.objects.filter(is_active=True, tenant=tenant)
                     .select_related("tenant").order_by("pk"))  # fmt: skip
     run.total += len(partners)
+    withheld = withheld_values(partners)
     for start in range(0, len(partners), BATCH_SIZE):
         chunk = partners[start : start + BATCH_SIZE]
         aggregates = compute_aggregates(p.pk for p in chunk)
         for partner in chunk:
             found = marked.get(partner.pk)
-            if found is None or _person_differs(partner, found):
-                found = sync_person(client, partner, index)
+            if found is None or withheld[partner.pk] or _person_differs(partner, found):
+                found = sync_person(client, partner, index, withheld[partner.pk])
                 run.repaired += 1
             person_id = int(str(found["id"]))
             comment = mappers.summary_comment(partner, aggregates[partner.pk])

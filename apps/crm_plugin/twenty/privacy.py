@@ -15,6 +15,7 @@ from apps.plugin_manager.privacy.handlers import PrivacySubject, Receipt, Verifi
 
 from .client import TwentyClient
 from .config import SYSTEM, TwentyConfig
+from .errors import TwentyNotConfigured
 from .gdpr_export import export_partner
 from .mappers import kgc_partner_id
 from .models import CrmConflict
@@ -25,9 +26,18 @@ def _client(subject: PrivacySubject) -> TwentyClient:
     return TwentyClient(TwentyConfig.from_settings(subject.settings))
 
 
+def _connected(subject: PrivacySubject) -> bool:
+    """A store on the Krayin backend may have no Twenty connection at all: nothing held."""
+    try:
+        TwentyConfig.from_settings(subject.settings)
+    except TwentyNotConfigured:
+        return False
+    return True
+
+
 class TwentyPrivacyHandler:
     def export(self, subject: PrivacySubject) -> dict[str, Any]:
-        if subject.partner_id is None:
+        if subject.partner_id is None or not _connected(subject):
             return {"person": None}
         with _client(subject) as client:
             return export_partner(client, subject.partner_id)
@@ -35,6 +45,8 @@ class TwentyPrivacyHandler:
     def erase(self, subject: PrivacySubject) -> Receipt:
         if subject.partner_id is None:
             return Receipt("nothing_held", "no partner id")
+        if not _connected(subject):
+            return Receipt("nothing_held", "Twenty is not connected for this store")
         ours = kgc_partner_id(subject.partner_id)
         # A link (even one marked deleted) means Twenty held the person: the partner.deleted
         # delivery of the same erasure may have destroyed it first.

@@ -2,8 +2,10 @@
 
 Raw webhook bodies (``InboundDelivery.raw_body``) that contain the phone or e-mail are
 replaced by a redaction marker (the whole body: a contact payload also carries the name and
-more), header values containing them are dropped, and error texts of deliveries, webhooks
-and their attempts have the values masked. Scope: the tenant's rows, plus rows of sources
+more), header values containing them are dropped, error texts of deliveries, webhooks,
+their attempts and external links have the values masked, and outbox event payloads and
+external links' data (JSON a connector emitted, e.g. a conversation's contact) have every
+string holding them masked, keys and shape kept. Scope: the tenant's rows, plus rows of sources
 that are not tenant-scoped (a company-wide workspace's webhooks carry no tenant); other
 tenants' rows are never touched.
 
@@ -21,6 +23,8 @@ from django.db.models import Q
 from apps.plugin_manager.eventbus.models import (
     Delivery,
     DeliveryAttempt,
+    Event,
+    ExternalRef,
     InboundAttempt,
     InboundDelivery,
 )
@@ -73,13 +77,16 @@ def _matching_inbox(subject: PrivacySubject, values: list[str]) -> list[InboundD
 
 
 def count_mentions(subject: PrivacySubject) -> int:
+    """Stored webhooks and event payloads that mention the person."""
     values = needles(subject)
-    return len(_matching_inbox(subject, values)) if values else 0
+    if not values:
+        return 0
+    return len(_matching_inbox(subject, values)) + _json_mentions(subject, values)
 
 
 def redact(subject: PrivacySubject, request_id: int | None) -> dict[str, int]:
     values = needles(subject)
-    counts = {"webhook_bodies": 0, "error_texts": 0}
+    counts = {"webhook_bodies": 0, "error_texts": 0, "event_payloads": 0, "external_refs": 0}
     if not values:
         return counts
     marker = json.dumps({"redacted": f"adatvédelmi kérelem #{request_id}"}).encode()
@@ -116,7 +123,53 @@ def redact(subject: PrivacySubject, request_id: int | None) -> dict[str, int]:
         inbound_attempt.error = _mask(inbound_attempt.error, values)[:500]
         inbound_attempt.save(update_fields=["error"])
         counts["error_texts"] += 1
+    counts["event_payloads"] = _redact_json_rows(
+        Event.objects.filter(tenant=subject.tenant), "payload", values)
+    counts["external_refs"] = _redact_json_rows(
+        ExternalRef.objects.filter(tenant=subject.tenant), "data", values)
+    for ref in ExternalRef.objects.filter(text_filter_on("last_error", values),
+                                          tenant=subject.tenant):
+        ref.last_error = _mask(ref.last_error, values)
+        ref.save(update_fields=["last_error"])
+        counts["error_texts"] += 1
     return counts
+
+
+def text_filter_on(column: str, values: list[str]) -> Q:
+    found = Q()
+    for value in values:
+        found |= Q(**{f"{column}__icontains": value})
+    return found
+
+
+def _mask_json(value: Any, values: list[str]) -> Any:
+    """Every string in the JSON with the values masked; keys and shape kept (a handler
+    still reading a pending delivery's payload finds its ids)."""
+    if isinstance(value, str):
+        return _mask(value, values) if _contains(value, values) else value
+    if isinstance(value, list):
+        return [_mask_json(v, values) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask_json(v, values) for k, v in value.items()}
+    return value
+
+
+def _redact_json_rows(rows: Any, column: str, values: list[str]) -> int:
+    # The JSON is searched as text in SQL, so only candidate rows are loaded.
+    where = " OR ".join([f"lower({column}::text) LIKE %s"] * len(values))
+    changed = 0
+    for row in rows.extra(where=[where], params=[f"%{v.lower()}%" for v in values]):
+        setattr(row, column, _mask_json(getattr(row, column), values))
+        row.save(update_fields=[column])
+        changed += 1
+    return changed
+
+
+def _json_mentions(subject: PrivacySubject, values: list[str]) -> int:
+    where = " OR ".join(["lower(payload::text) LIKE %s"] * len(values))
+    params = [f"%{v.lower()}%" for v in values]
+    return Event.objects.filter(tenant=subject.tenant).extra(where=[where],
+                                                             params=params).count()
 
 
 class EventBusPrivacyHandler:
@@ -134,6 +187,8 @@ class EventBusPrivacyHandler:
             return Receipt("nothing_held", "no stored webhook or error text mentions the person")
         return Receipt("anonymised",
                        f"{counts['webhook_bodies']} webhook bodies redacted, "
+                       f"{counts['event_payloads']} event payloads and "
+                       f"{counts['external_refs']} link data masked, "
                        f"{counts['error_texts']} error texts masked; re-scan: 0 left")
 
 

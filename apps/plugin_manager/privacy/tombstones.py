@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.utils import timezone
@@ -77,6 +77,46 @@ def is_tombstoned(tenant: Tenant | int, *, phone: str = "", email: str = "") -> 
     return bool(active_tombstones(tenant, phone=phone, email=email))
 
 
+def tombstoned_anywhere(*, phone: str = "", email: str = "") -> bool:
+    """For paths not tied to one tenant (a CRM instance shared by several stores): erased
+    in any tenant."""
+    pairs = _digests(phone, email)
+    return any(Tombstone.objects.filter(kind=kind, digest=value, lifted_at__isnull=True)
+               .exists() for kind, value in pairs)
+
+
+def tombstone_checker(kind: str, tenant_ids: Iterable[int]) -> Callable[[int, str], bool]:
+    """For bulk paths (a campaign selection of tens of thousands of partners): one query
+    for the tenants' active tombstones of ``kind``, then ``check(tenant_id, value)`` hashes
+    only when that tenant has any."""
+    by_tenant: dict[int, set[str]] = {}
+    for tenant_id, value in Tombstone.objects.filter(
+            tenant_id__in=list(tenant_ids), kind=kind, lifted_at__isnull=True
+    ).values_list("tenant_id", "digest"):
+        by_tenant.setdefault(tenant_id, set()).add(value)
+
+    def check(tenant_id: int, value: str) -> bool:
+        known = by_tenant.get(tenant_id)
+        return bool(known) and bool(value) and digest(kind, value) in known  # type: ignore[operator]
+
+    return check
+
+
+def partner_erased(partner_id: int | None) -> bool:
+    """True when an erasure request was opened for this partner row (paths that hold a
+    partner id rather than a phone or e-mail, e.g. a mirrored ticket's requester)."""
+    if partner_id is None:
+        return False
+    return PrivacyRequest.objects.filter(partner_id=partner_id,
+                                         kind=PrivacyRequest.Kind.ERASURE).exists()
+
+
+def refused(path: str, tenant: Tenant | int, what: str) -> None:
+    """Log that an inbound path refused an erased person (no value, only where and what)."""
+    log.info("privacy.tombstone.refused path=%s tenant=%s what=%s", path, _tenant_id(tenant),
+             what)
+
+
 def write_tombstones(request: PrivacyRequest, *, phone: str, email: str) -> int:
     """At erasure opening, before the partner row is anonymised."""
     written = 0
@@ -101,4 +141,5 @@ def lift(tombstones: Iterable[Tombstone], *, user: object, reason: str) -> int:
 
 
 __all__ = ("active_tombstones", "digest", "is_tombstoned", "lift", "normalised_email",
-           "normalised_phone", "write_tombstones")
+           "normalised_phone", "partner_erased", "refused", "tombstone_checker",
+           "tombstoned_anywhere", "write_tombstones")

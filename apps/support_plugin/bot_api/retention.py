@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from apps.plugin_manager.privacy.retention import RetentionPolicy
+
 from .models import ApiCallLog, IdempotencyRecord
 
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
@@ -21,6 +23,14 @@ DEFAULT_AUDIT_RETENTION_DAYS = 365
 def audit_retention() -> timedelta:
     days = int(getattr(settings, "BOT_API_AUDIT_RETENTION_DAYS", DEFAULT_AUDIT_RETENTION_DAYS))
     return timedelta(days=days)
+
+
+# Listed by the privacy app (manifest ``retention_policies``); purged by this app's own
+# task (``purge_expired``), so no purge here.
+AUDIT_POLICY = RetentionPolicy(
+    "bot_api_audit", "Bot API naplórészletek", "BOT_API_AUDIT_RETENTION_DAYS",
+    DEFAULT_AUDIT_RETENTION_DAYS,
+    "Egy évig megválaszolható, ki és mikor kérdezett le egy ügyfelet.", system="bot_api")
 
 
 def purge_expired(now: datetime | None = None) -> dict[str, int]:

@@ -51,6 +51,8 @@ class GlpiConfig(PluginAppConfig):
                      SettingKind.STRING, env="GLPI_LABEL_CATEGORIES"),
     )
     health_check = "apps.support_plugin.glpi.health.check"
+    privacy_handlers = {"glpi": "apps.support_plugin.glpi.privacy.GlpiPrivacyHandler"}
+    retention_policies = ("apps.support_plugin.glpi.retention.ERROR_TEXTS",)
     actions = (
         PluginAction("poll_now", "GLPI jegyek visszaolvasása most",
                      "support_glpi.poll_tickets_action"),

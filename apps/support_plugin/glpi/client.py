@@ -242,6 +242,26 @@ class GlpiClient:
         if not rows or rows[0].get(str(item_id)) is not True:
             raise GlpiBadResponse(f"{what}: GLPI did not confirm the update ({rows!r:.200})")
 
+    def purge_item(self, itemtype: str, item_id: int) -> bool:
+        """``DELETE :itemtype/:id?force_purge=true``: removed for good (without the flag
+        GLPI only sets ``is_deleted=1``, NOTES §4; a ticket's followups and actors go with
+        it, a user's e-mail addresses too). False when it was gone already (GLPI answers
+        400 ERROR_GLPI_DELETE "Item not found" for an unknown id, so a GET decides)."""
+        what = f"purge {itemtype} {item_id}"
+        try:
+            answer = self._call("DELETE", f"{itemtype}/{int(item_id)}",
+                                params={"force_purge": "true", "history": "false"})
+        except GlpiRequestError:
+            try:
+                self.get_item(itemtype, item_id)
+            except GlpiNotFound:
+                return False
+            raise
+        rows = _require_rows(answer.body, what)
+        if not rows or rows[0].get(str(item_id)) is not True:
+            raise GlpiBadResponse(f"{what}: GLPI did not confirm the purge ({rows!r:.200})")
+        return True
+
     def get_item(self, itemtype: str, item_id: int) -> dict[str, object]:
         answer = self._call("GET", f"{itemtype}/{int(item_id)}",
                             params={"get_hateoas": "false"})

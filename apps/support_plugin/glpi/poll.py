@@ -20,13 +20,17 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from apps.plugin_manager.eventbus.models import ExternalRef, SyncStatus
+from apps.plugin_manager.eventbus.object_refs import object_type_of
+from apps.plugin_manager.privacy.tombstones import partner_erased, refused
 from apps.support_plugin.chatwoot.client import ChatwootClient
 from apps.support_plugin.chatwoot.config import settings_for as chatwoot_settings_for
+from kgc_erp.partners.models import Partner
 from kgc_erp.tenants.models import Tenant
 
 from . import mappers
 from .client import GlpiClient, require_int
-from .config import settings_for
+from .config import SYSTEM, settings_for
 from .models import GlpiPollCursor, GlpiSyncRecord, GlpiTicketLink
 from .outbound import OWN_SOURCE_PREFIX
 
@@ -39,6 +43,7 @@ OVERLAP = timedelta(seconds=120)
 # Ticket search options (NOTES §4): 2 id, 12 status, 19 last update.
 ID, STATUS, DATE_MOD = 2, 12, 19
 MARKER_PREFIX = "[kgc-cw-"
+PARTNER_OBJECT_TYPE = object_type_of(Partner)
 
 
 @dataclass
@@ -87,7 +92,9 @@ def poll_tenant(tenant: Tenant) -> PollResult:
             for row in page.rows:
                 ticket_id = require_int(row, str(ID), "Ticket search")
                 link = GlpiTicketLink.objects.filter(tenant=tenant, ticket_id=ticket_id).first()
-                if link is not None:
+                if link is not None and _of_erased_person(link):
+                    refused("glpi.poll", tenant, f"ticket {ticket_id}")
+                elif link is not None:
                     result.tickets += 1
                     _sync_ticket(client, chatwoot, link, require_int(row, str(STATUS),
                                  "Ticket search"), str(row.get(str(DATE_MOD)) or ""), api_user,
@@ -104,6 +111,25 @@ def poll_tenant(tenant: Tenant) -> PollResult:
         cursor.last_polled_at = timezone.now()
         cursor.save(update_fields=["last_date_mod", "last_polled_at"])
     return result
+
+
+def _of_erased_person(link: GlpiTicketLink) -> bool:
+    """The ticket's requester or worklog belongs to a partner erased on a data-subject
+    request (its copy in GLPI waits for the privacy step, e.g. while GLPI was off): nothing
+    of it is brought back into Chatwoot."""
+    if link.worklog_id is not None and partner_erased(
+            link.worklog.partner_id if link.worklog else None):
+        return True
+    if not link.requester_id:
+        return False
+    refs = ExternalRef.objects.filter(tenant_id=link.tenant_id, system=SYSTEM,
+                                      external_id=str(link.requester_id))
+    for ref in refs:
+        if ref.sync_status == SyncStatus.DELETED:
+            return True
+        if ref.object_type == PARTNER_OBJECT_TYPE and partner_erased(int(ref.object_id)):
+            return True
+    return False
 
 
 def _sync_ticket(client: GlpiClient, chatwoot: ChatwootClient, link: GlpiTicketLink,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from apps.plugin_manager.eventbus.external_refs import find_ref, link
 from apps.plugin_manager.eventbus.models import SyncStatus
+from apps.plugin_manager.privacy.tombstones import is_tombstoned, partner_erased, refused
 from kgc_erp.partners.models import Partner
 from kgc_erp.tenants.models import Tenant
 
@@ -88,6 +89,12 @@ def ensure_requester(client: GlpiClient, settings: GlpiSettings, tenant: Tenant,
     know nothing about the person."""
     person = _person(partner, account_id, contact)
     if person is None:
+        return None
+    # An erased person is not created in GLPI again (privacy tombstone): the ticket is
+    # opened without a requester.
+    if (partner is not None and partner_erased(partner.pk)) or is_tombstoned(
+            tenant, phone=person.phone or "", email=person.email or ""):
+        refused("glpi.requester", tenant, f"requester {person.ref}")
         return None
     kind = settings.requester_kind
     # The link hangs on the partner, or on the Chatwoot contact when no partner is known.

@@ -1,5 +1,6 @@
-"""Fixtures of the privacy pipeline tests: the Chatwoot and Twenty sandboxes (the fixtures
-of their own test packages), a store connected to both, the shared Celery worker."""
+"""Fixtures of the privacy pipeline tests: the Chatwoot, Twenty, Krayin and GLPI sandboxes
+(the fixtures of their own test packages), a store connected to Chatwoot and the CRM, and
+with ``every_connector`` to GLPI and the campaigns too; the shared Celery worker."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import pytest
 from django.core.cache import cache
 
 from apps.plugin_manager.eventbus import tasks as _eventbus_tasks  # noqa: F401 - registers
-from apps.plugin_manager.services import update_settings
+from apps.plugin_manager.services import set_enabled, update_settings
 from apps.support_plugin.chatwoot.accounts import connect_tenant
 from kgc_erp.tenants.models import Tenant
 from sandboxes.chatwoot import SandboxHandle as ChatwootHandle
+from tests.crm_plugin.krayin import conftest as krayin_fixtures
 from tests.crm_plugin.twenty import conftest as twenty_fixtures
 from tests.factories import TenantFactory
 from tests.infrastructure.processes import WorkerSupervisor
@@ -25,6 +27,7 @@ from tests.support_plugin.chatwoot.helpers import (
     account_api,
     create_api_inbox,
 )
+from tests.support_plugin.glpi import conftest as glpi_fixtures
 
 # The sandboxes' own fixtures, shared with their test packages (session-scoped servers).
 chatwoot_server = chatwoot_fixtures.chatwoot_server
@@ -34,6 +37,12 @@ twenty = twenty_fixtures.twenty
 workspace = twenty_fixtures.workspace
 enable_crm = twenty_fixtures.enable_crm
 _fresh_buckets = twenty_fixtures._fresh_buckets
+krayin_server = krayin_fixtures.krayin_server
+krayin = krayin_fixtures.krayin
+enable_krayin = krayin_fixtures.enable_krayin
+_fresh_process_state = krayin_fixtures._fresh_process_state
+glpi_server = glpi_fixtures.glpi_server
+glpi = glpi_fixtures.glpi
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +79,17 @@ def wired(worker: WorkerSupervisor, store: Tenant, chatwoot: ChatwootHandle, wor
     enable_crm(workspace)
     cache.clear()
     return {"url": url, "secret": hook["secret"], "chatwoot": chatwoot, "twenty": workspace}
+
+
+@pytest.fixture(params=["twenty", "krayin"])
+def every_connector(request: pytest.FixtureRequest, wired: dict[str, Any], store: Tenant,
+                    glpi: Any, krayin: Any, enable_krayin: Any) -> dict[str, Any]:
+    """``wired`` plus GLPI and the campaigns on for ``store``; the CRM backend of the store
+    is Twenty or Krayin (the parameter). The bot API and the inbox are on with Chatwoot."""
+    glpi_fixtures.connect_glpi(store, glpi)
+    set_enabled("crm_campaigns", store, True)
+    backend = request.param
+    if backend == "krayin":
+        enable_krayin(krayin, tenant=store)
+    cache.clear()
+    return {**wired, "backend": backend, "glpi": glpi, "krayin": krayin}

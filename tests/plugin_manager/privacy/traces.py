@@ -3,6 +3,7 @@ every table of the ERP database, and the sandboxes' stores."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -55,3 +56,19 @@ def twenty_store_text(url: str) -> str:
     objects = _get(f"{url}/_sandbox/state")["objects"]
     records = {name: _get(f"{url}/_sandbox/records/{name}")["records"] for name in objects}
     return json.dumps(records, ensure_ascii=False).lower()
+
+
+def glpi_store_text(handle: Any) -> str:
+    """Every GLPI table of the sandbox (tickets, followups, actors, users, e-mails,
+    contacts), trashed rows included."""
+    return json.dumps(handle.state()["records"], ensure_ascii=False).lower()
+
+
+def krayin_store_text(handle: Any) -> str:
+    """Every person, organization, lead and activity (audit entries included) of the
+    in-process Krayin sandbox."""
+    sandbox = handle.sandbox
+    with sandbox.lock:
+        tables = {name: [dataclasses.asdict(row) for row in getattr(sandbox.db, name).values()]
+                  for name in ("organizations", "persons", "leads", "activities")}
+    return json.dumps(tables, ensure_ascii=False, default=str).lower()
