@@ -240,7 +240,11 @@ def send_reply(reply: KokoReply, client: ChatwootClient | None = None) -> bool:
         if reply.send_state == KokoReply.SendState.SENT:
             return True
         if reply.send_state == KokoReply.SendState.SENDING:
-            raise SendInFlight(f"Kokó reply {reply.pk}: another attempt is sending it")
+            left = ((reply.send_claimed_until - timezone.now()).total_seconds()
+                    if reply.send_claimed_until else 0.0)
+            # Come back when the claim has run out: then it is ours to check and finish.
+            raise SendInFlight(f"Kokó reply {reply.pk}: another attempt is sending it",
+                               retry_after=max(0.5, left + 0.5))
         return False
     reply.refresh_from_db()
     client = client or _client(reply.tenant_id)
