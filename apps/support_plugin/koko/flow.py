@@ -63,11 +63,14 @@ class SendInFlight(TransientDeliveryError):
     """Another attempt holds the send claim: retry later (the event bus backs off)."""
 
 
-def send_lease() -> timedelta:
-    """Longer than one Chatwoot call can take (connect + read timeout), so a live attempt
-    never loses its claim to another one."""
-    seconds = getattr(django_settings, "KOKO_SEND_LEASE_SECONDS", None)
-    return timedelta(seconds=float(seconds or DEFAULT_SEND_LEASE_SECONDS))
+def send_lease(client: ChatwootClient) -> timedelta:
+    """``KOKO_SEND_LEASE_SECONDS``, but never shorter than one attempt can take (a lookup
+    and a post, each within the client's connect + read timeout): a live attempt must
+    never lose its claim to another one, or both could post."""
+    seconds = float(getattr(django_settings, "KOKO_SEND_LEASE_SECONDS", None)
+                    or DEFAULT_SEND_LEASE_SECONDS)
+    one_call = sum(client.connection.timeout)
+    return timedelta(seconds=max(seconds, 2 * one_call + 2))
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -222,12 +225,12 @@ def _find_posted(client: ChatwootClient, reply: KokoReply, source_id: str) -> di
     return None
 
 
-def _claim(reply: KokoReply) -> bool:
+def _claim(reply: KokoReply, lease: timedelta) -> bool:
     now = timezone.now()
     return bool(KokoReply.objects.filter(pk=reply.pk).filter(
         Q(send_state=KokoReply.SendState.PENDING)
         | Q(send_state=KokoReply.SendState.SENDING, send_claimed_until__lt=now)
-    ).update(send_state=KokoReply.SendState.SENDING, send_claimed_until=now + send_lease(),
+    ).update(send_state=KokoReply.SendState.SENDING, send_claimed_until=now + lease,
              send_attempts=F("send_attempts") + 1))
 
 
@@ -235,7 +238,8 @@ def send_reply(reply: KokoReply, client: ChatwootClient | None = None) -> bool:
     """Post ``reply.reply_text`` to the customer at most once. True when it is (now or
     already) in Chatwoot; False when there is nothing to send. Raises ``SendInFlight``
     while another attempt holds the claim, and Chatwoot's typed errors."""
-    if not _claim(reply):
+    client = client or _client(reply.tenant_id)
+    if not _claim(reply, send_lease(client)):
         reply.refresh_from_db()
         if reply.send_state == KokoReply.SendState.SENT:
             return True
@@ -247,7 +251,6 @@ def send_reply(reply: KokoReply, client: ChatwootClient | None = None) -> bool:
                                retry_after=max(0.5, left + 0.5))
         return False
     reply.refresh_from_db()
-    client = client or _client(reply.tenant_id)
     try:
         posted = None
         if reply.send_attempts > 1:
