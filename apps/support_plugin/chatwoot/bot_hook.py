@@ -59,12 +59,10 @@ class BotHook(Protocol):
 
 
 class LoggingBotHook:
-    """The default: no automatic answer, just a trace that the message arrived."""
+    """The default: no automatic answer (``dispatch`` leaves the trace of every message)."""
 
     def on_message(self, message: IncomingMessage) -> None:
-        log.info("chatwoot.bot.message tenant=%s conversation=%s message=%s partner=%s",
-                 message.tenant_id, message.conversation_id, message.message_id,
-                 message.partner_id)
+        return None
 
 
 _lock = threading.Lock()
@@ -92,6 +90,9 @@ def registered_hooks() -> tuple[BotHook, ...]:
 
 
 def dispatch(message: IncomingMessage) -> None:
+    log.info("chatwoot.bot.message tenant=%s conversation=%s message=%s partner=%s",
+             message.tenant_id, message.conversation_id, message.message_id,
+             message.partner_id)
     for hook in registered_hooks():
         hook.on_message(message)
 
