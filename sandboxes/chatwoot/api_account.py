@@ -7,7 +7,7 @@ from typing import Any
 
 from . import auth, errors, serializers
 from .context import Ctx, Reply, as_bool, as_int, as_text, wrapped
-from .models import API_CHANNEL, WEB_WIDGET_CHANNEL, DashboardApp, Inbox, Webhook
+from .models import API_CHANNEL, WEB_WIDGET_CHANNEL, DashboardApp, Inbox, Team, Webhook
 from .timestamps import now
 from .tokens import secure_token
 from .validation import dashboard_app_content_errors, inbox_name_errors, webhook_errors
@@ -374,7 +374,53 @@ def show_profile(ctx: Ctx) -> Reply:
     return 200, serializers.user(ctx.store, user)
 
 
+# -- teams (swagger: list-all-teams, create-a-team, get-details-of-a-single-team) -------------
+
+
+def list_teams(ctx: Ctx) -> Reply:
+    """A bare array of the account's teams."""
+    teams = sorted(
+        (t for t in ctx.store.teams.values() if t.account_id == ctx.me.account.id),
+        key=lambda t: t.id,
+    )
+    return 200, [serializers.team(t, ctx.me.user.id) for t in teams]
+
+
+def show_team(ctx: Ctx) -> Reply:
+    ident = as_int(ctx.args.get("id"))
+    team = ctx.store.teams.get(ident) if ident is not None else None
+    if team is None or team.account_id != ctx.me.account.id:
+        raise errors.not_found()
+    return 200, serializers.team(team, ctx.me.user.id)
+
+
+def create_team(ctx: Ctx) -> Reply:
+    """Admin only; ``name`` is required and unique per account (downcased, as Chatwoot's
+    Team model stores it)."""
+    auth.require_admin(ctx.me)
+    params = wrapped(ctx.params, "team", ("name", "description", "allow_auto_assign"))
+    name = (as_text(params.get("name")) or "").strip().lower()
+    if not name:
+        raise errors.record_invalid([("name", "Name can't be blank")])
+    if any(t.name == name for t in ctx.store.teams.values()
+           if t.account_id == ctx.me.account.id):
+        raise errors.record_invalid([("name", "Name has already been taken")])
+    team = Team(
+        id=ctx.store.next_id("team"),
+        account_id=ctx.me.account.id,
+        name=name,
+        created_at=now(),
+        description=as_text(params.get("description")),
+        allow_auto_assign=as_bool(params.get("allow_auto_assign", True)),
+    )
+    ctx.store.teams[team.id] = team
+    return 200, serializers.team(team, ctx.me.user.id)
+
+
 ROUTES = (
+    ("/teams", ("GET",), list_teams),
+    ("/teams", ("POST",), create_team),
+    ("/teams/<id>", ("GET",), show_team),
     ("/inboxes", ("GET",), list_inboxes),
     ("/inboxes", ("POST",), create_inbox),
     ("/inboxes/<id>", ("GET",), show_inbox),

@@ -158,9 +158,15 @@ def custom_attributes(ctx: Ctx) -> Reply:
 def assignments(ctx: Ctx) -> Reply:
     conversation = _conversation(ctx)
     if "team_id" in ctx.params and "assignee_id" not in ctx.params:
-        if as_int(ctx.params.get("team_id")) == 0:
-            return 200, None  # team_id 0 unassigns the (never set) team
-        raise errors.not_found()  # teams are not simulated: every id is unknown
+        team_id = as_int(ctx.params.get("team_id"))
+        if not team_id:
+            conversations.assign_team(ctx.store, ctx.events, conversation, None)
+            return 200, None  # team_id 0 unassigns
+        team = ctx.store.teams.get(team_id)
+        if team is None or team.account_id != conversation.account_id:
+            raise errors.not_found()  # develop: an unknown team id is a 404 (NOTES §6)
+        conversations.assign_team(ctx.store, ctx.events, conversation, team.id)
+        return 200, serializers.team(team, ctx.me.user.id)  # the raw team row
     user = conversations.assign(
         ctx.store, ctx.events, conversation, as_int(ctx.params.get("assignee_id"))
     )

@@ -7,7 +7,7 @@ are ``400 {"error": ...}``; domain errors raised by simulations keep Chatwoot's 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from . import contacts, conversations, errors, serializers
@@ -167,8 +167,9 @@ def _incoming(ctx: Ctx, *, force_new: bool) -> Reply:
     if account_id not in store.accounts:
         raise _bad_request(f"account {account_id} does not exist")
     content = as_text(ctx.params.get("content"))
-    if not content:
-        raise _bad_request("content is required")
+    attachments = _attachments(ctx, account_id)
+    if not content and not attachments:
+        raise _bad_request("content or attachments is required")
     inbox = _api_inbox(ctx, account_id)
     contact = _customer(ctx, account_id)
     message_params: dict[str, Any] = {
@@ -178,6 +179,7 @@ def _incoming(ctx: Ctx, *, force_new: bool) -> Reply:
         "content_attributes": ctx.params.get("content_attributes") or {},
     }
     conversation = None if force_new else _open_conversation(ctx, contact, inbox)
+    before = set(store.messages)
     if conversation is None:
         row = contacts.ensure_contact_inbox(
             store, contact, inbox, as_text(ctx.params.get("contact_source_id"))
@@ -201,6 +203,12 @@ def _incoming(ctx: Ctx, *, force_new: bool) -> Reply:
         message = conversations.add_message(
             store, ctx.events, conversation, message_params, sender_user=None
         )
+    if attachments and message.id not in before:
+        # Chatwoot stores the files before the message's events go out: the simulated
+        # rows are on the message its webhook is built from (the events are sent after
+        # this view returns).
+        message.attachments = [{**a, "message_id": message.id} for a in attachments]
+        _refresh_message_events(ctx, message.id)
     return 200, {
         "contact": serializers.contact(
             store, store.contacts[contact.id], with_contact_inboxes=True
@@ -208,6 +216,38 @@ def _incoming(ctx: Ctx, *, force_new: bool) -> Reply:
         "conversation": serializers.conversation(store, conversation),
         "message": serializers.message(store, message),
     }
+
+
+def _attachments(ctx: Ctx, account_id: int) -> list[dict[str, Any]]:
+    """``attachments``: [{"file_type": "image", "extension": "jpg"}, ...] -> push-event rows."""
+    raw = ctx.params.get("attachments") or []
+    if not isinstance(raw, list) or not all(isinstance(a, dict) for a in raw):
+        raise _bad_request("attachments must be a list of objects")
+    rows = []
+    for item in raw:
+        file_type = as_text(item.get("file_type")) or "file"
+        extension = as_text(item.get("extension")) or "bin"
+        ident = ctx.store.next_id("attachment")
+        rows.append({
+            "id": ident, "message_id": None, "file_type": file_type, "account_id": account_id,
+            "extension": extension, "content_type": None,
+            "data_url": f"{ctx.request.host_url}rails/active_storage/{ident}.{extension}",
+            "thumb_url": "", "file_size": int(item.get("file_size") or 1024),
+            "width": None, "height": None,
+        })
+    return rows
+
+
+def _refresh_message_events(ctx: Ctx, message_id: int) -> None:
+    """Rebuild the queued message_created payload of ``message_id`` with its attachments."""
+    from . import payloads
+
+    for index, event in enumerate(ctx.events):
+        if event.event == "message_created" and event.message_id == message_id:
+            payload = payloads.with_event(
+                payloads.message_data(ctx.store, ctx.store.messages[message_id]),
+                "message_created")
+            ctx.events[index] = replace(event, payload=payload)
 
 
 def _open_conversation(ctx: Ctx, contact: Contact, inbox: Inbox) -> Conversation | None:

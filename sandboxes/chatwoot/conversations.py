@@ -77,6 +77,7 @@ def _tracked(conversation: Conversation) -> dict[str, Any]:
     return {
         "status": conversation.status,
         "assignee_id": conversation.assignee_id,
+        "team_id": conversation.team_id,
         "priority": conversation.priority,
         "snoozed_until": iso(conversation.snoozed_until),
         "waiting_since": iso(conversation.waiting_since),
@@ -257,6 +258,18 @@ def assign(
             )
         _emit_updated(store, events, conversation, before, previous_update)
     return user
+
+
+def assign_team(
+    store: Store, events: EventLog, conversation: Conversation, team_id: int | None
+) -> None:
+    """``{"team_id": n}``: a team of the account (the caller checked it exists); ``None``
+    unassigns. Assigning only a team never changes the status (NOTES §13)."""
+    before, previous_update = _tracked(conversation), conversation.updated_at
+    conversation.team_id = team_id
+    if _tracked(conversation) != before:
+        conversation.updated_at = now()
+        _emit_updated(store, events, conversation, before, previous_update)
 
 
 # -- messages --------------------------------------------------------------------------------

@@ -159,6 +159,7 @@ class Conversation:
     last_activity_at: float
     status: str = "open"
     assignee_id: int | None = None
+    team_id: int | None = None
     priority: str | None = None
     snoozed_until: float | None = None
     waiting_since: float | None = None
@@ -190,6 +191,8 @@ class Message:
     sender_id: int | None = None
     echo_id: str | None = None
     additional_attributes: dict[str, Any] = field(default_factory=dict)
+    # Attachment#push_event_data rows (simulated uploads: no file is stored).
+    attachments: list[dict[str, Any]] = field(default_factory=list)
     external_source_ids: dict[str, Any] = field(default_factory=dict)
 
 
@@ -203,6 +206,19 @@ class Webhook:
     name: str | None = None
     subscriptions: list[str] = field(default_factory=list)
     inbox_id: int | None = None
+
+
+@dataclass
+class Team:
+    """teams table (swagger ``team``): conversations are assigned to one by id."""
+
+    id: int
+    account_id: int
+    name: str
+    created_at: float
+    description: str | None = None
+    allow_auto_assign: bool = True
+    member_ids: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -67,7 +67,9 @@ def conversation_data(store: Store, record: Conversation) -> JSON:
             "sender": serializers.contact_push_event(store.contacts[record.contact_id]),
             "assignee": serializers.user_push_event(assignee) if assignee else None,
             "assignee_type": "User" if assignee else None,
-            "team": None,
+            "team": serializers.team_push_event(store.teams[record.team_id])
+            if record.team_id in store.teams
+            else None,
             "hmac_verified": contact_inbox.hmac_verified,
         },
         "status": record.status,
@@ -114,6 +116,8 @@ def message_data(store: Store, record: Message) -> JSON:
         "private": record.private,
         "sender": _message_sender(store, record),
         "source_id": record.source_id,
+        # Only present when the message has attachments (NOTES §10.3).
+        **({"attachments": list(record.attachments)} if record.attachments else {}),
     }
 
 

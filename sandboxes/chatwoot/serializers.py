@@ -16,6 +16,7 @@ from .models import (
     DashboardApp,
     Inbox,
     Message,
+    Team,
     User,
     Webhook,
 )
@@ -412,6 +413,8 @@ def conversation(store: Store, record: Conversation) -> JSON:
         if membership is not None:
             meta["assignee"] = agent(store.users[record.assignee_id], membership)
             meta["assignee_type"] = "User"
+    if record.team_id is not None and record.team_id in store.teams:
+        meta["team"] = team_push_event(store.teams[record.team_id])
     meta["hmac_verified"] = store.contact_inboxes[record.contact_inbox_id].hmac_verified
     messages = store.messages_of(record.id)
     non_activity = [m for m in messages if m.message_type != 2]
@@ -478,6 +481,23 @@ def webhook(store: Store, record: Webhook) -> JSON:
     if inbox_record is not None:
         data["inbox"] = {"id": inbox_record.id, "name": inbox_record.name}
     return data
+
+
+def team(record: Team, user_id: int | None = None) -> JSON:
+    """api/v1/accounts/teams/_team.json.jbuilder (swagger ``team``)."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "description": record.description,
+        "allow_auto_assign": record.allow_auto_assign,
+        "account_id": record.account_id,
+        "is_member": user_id in record.member_ids,
+    }
+
+
+def team_push_event(record: Team) -> JSON:
+    """Team#push_event_data: what conversation ``meta.team`` carries."""
+    return {"id": record.id, "name": record.name, "icon": "", "icon_color": ""}
 
 
 def dashboard_app(record: DashboardApp) -> JSON:

@@ -25,6 +25,7 @@ from .models import (
     Inbox,
     Message,
     RequestRecord,
+    Team,
     User,
     Webhook,
     WebhookDelivery,
@@ -61,6 +62,8 @@ _SEQUENCES = (
     "message",
     "webhook",
     "dashboard_app",
+    "team",
+    "attachment",
     "request",
 )
 
@@ -98,6 +101,7 @@ class Store:
             self.messages: dict[int, Message] = {}
             self.webhooks: dict[int, Webhook] = {}
             self.dashboard_apps: dict[int, DashboardApp] = {}
+            self.teams: dict[int, Team] = {}
             self.deliveries: list[WebhookDelivery] = []
             self.requests: list[RequestRecord] = []
             # (kind, id) pairs the Platform App created or was granted.
@@ -264,6 +268,7 @@ class Store:
                 "messages": self.messages,
                 "webhooks": self.webhooks,
                 "dashboard_apps": self.dashboard_apps,
+                "teams": self.teams,
             }
             data = {name: [asdict(row) for row in rows.values()] for name, rows in tables.items()}
             data["webhook_deliveries"] = [asdict(d) for d in self.deliveries]

@@ -1253,3 +1253,66 @@ def test_contract_platform(sandbox: SandboxHandle, swagger: Swagger) -> None:
     )
     reused = platform(sandbox, "POST", "/users", {"name": "x", "email": "p@kgc.test"}).json()
     swagger.response("POST", "/platform/api/v1/users", reused)
+
+
+# -- teams (Kokó's escalation) -------------------------------------------------------------------
+
+
+def test_teams_and_team_assignment(
+    sandbox: SandboxHandle, api: Api, swagger: Swagger, receiver: Receiver
+) -> None:
+    api.post("/webhooks", {"url": receiver.url, "subscriptions": ["conversation_updated"]})
+    created = api.post("/teams", {"name": "Szerviz", "description": "Javítások"})
+    assert created.status_code == 200, created.text
+    team = created.json()
+    swagger.response("POST", f"{ACC}/teams", team)
+    assert team["name"] == "szerviz"  # Chatwoot stores team names downcased
+    duplicate = api.post("/teams", {"name": "SZERVIZ"})
+    assert duplicate.status_code == 422, (duplicate.status_code, duplicate.text)
+    assert duplicate.json()["message"] == (
+        "Name has already been taken"
+    )
+    listed = api.get("/teams").json()
+    swagger.response("GET", f"{ACC}/teams", listed)
+    assert [t["id"] for t in listed] == [team["id"]]
+    inbox = api.inbox()
+    contact = api.contact(name="Nagy Eszter", email="e@example.hu")
+    display_id = api.conversation(contact["id"], inbox["id"])["id"]
+    path = f"/conversations/{display_id}/assignments"
+    assigned = api.post(path, {"team_id": team["id"]})
+    assert assigned.status_code == 200 and assigned.json()["id"] == team["id"]
+    shown = api.get(f"/conversations/{display_id}").json()
+    assert shown["meta"]["team"]["id"] == team["id"]
+    assert shown["status"] == "open"  # a team assignment does not change the status
+    assert api.post(path, {"team_id": 999}).status_code == 404  # develop: unknown team
+    assert sandbox.flush_webhooks(5)
+    changed = receiver.bodies("conversation_updated")[-1]
+    assert {"team_id": {"previous_value": None, "current_value": team["id"]}} in changed[
+        "changed_attributes"
+    ]
+    assert changed["meta"]["team"]["name"] == "szerviz"
+    unassigned = api.post(path, {"team_id": 0})
+    assert unassigned.status_code == 200 and not unassigned.content  # the sandbox's null
+    assert "team" not in api.get(f"/conversations/{display_id}").json()["meta"]
+
+
+def test_simulated_attachment_only_message(
+    sandbox: SandboxHandle, api: Api, receiver: Receiver
+) -> None:
+    api.post("/webhooks", {"url": receiver.url, "subscriptions": ["message_created"]})
+    sent = control(
+        sandbox,
+        "POST",
+        "/simulate/incoming_message",
+        {"contact": {"email": "foto@example.hu"},
+         "attachments": [{"file_type": "image", "extension": "jpg"}]},
+    )
+    assert sent.status_code == 200, sent.text
+    assert sandbox.flush_webhooks(5)
+    message = receiver.bodies("message_created")[-1]
+    assert message["content"] is None
+    assert message["attachments"][0]["file_type"] == "image"
+    assert message["attachments"][0]["message_id"] == message["id"]
+    nothing = control(sandbox, "POST", "/simulate/incoming_message",
+                      {"contact": {"email": "foto@example.hu"}})
+    assert nothing.status_code == 400

@@ -33,6 +33,25 @@ class IncomingMessage:
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ConversationActivity:
+    """Something else happened in a conversation that a bot may care about: an agent's
+    public reply (``agent_message``: the bot should stop answering), a conversation update
+    (``conversation_updated``: e.g. a feedback custom attribute) or a message update
+    (``message_updated``: e.g. a CSAT answer). ``payload`` is the webhook body."""
+
+    kind: str
+    tenant_id: int
+    account_id: int
+    conversation_id: int
+    payload: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+
+AGENT_MESSAGE = "agent_message"
+CONVERSATION_UPDATED = "conversation_updated"
+MESSAGE_UPDATED = "message_updated"
+
+
 @runtime_checkable
 class BotHook(Protocol):
     def on_message(self, message: IncomingMessage) -> None:
@@ -40,12 +59,10 @@ class BotHook(Protocol):
 
 
 class LoggingBotHook:
-    """The default: no automatic answer, just a trace that the message arrived."""
+    """The default: no automatic answer (``dispatch`` leaves the trace of every message)."""
 
     def on_message(self, message: IncomingMessage) -> None:
-        log.info("chatwoot.bot.message tenant=%s conversation=%s message=%s partner=%s",
-                 message.tenant_id, message.conversation_id, message.message_id,
-                 message.partner_id)
+        return None
 
 
 _lock = threading.Lock()
@@ -73,8 +90,34 @@ def registered_hooks() -> tuple[BotHook, ...]:
 
 
 def dispatch(message: IncomingMessage) -> None:
+    log.info("chatwoot.bot.message tenant=%s conversation=%s message=%s partner=%s",
+             message.tenant_id, message.conversation_id, message.message_id,
+             message.partner_id)
     for hook in registered_hooks():
         hook.on_message(message)
+
+
+def dispatch_activity(activity: ConversationActivity) -> None:
+    """To every hook that has ``on_activity`` (optional: older hooks only answer)."""
+    for hook in registered_hooks():
+        handler = getattr(hook, "on_activity", None)
+        if handler is not None:
+            handler(activity)
+
+
+# Prefixes of the source_id of messages the ERP itself posts (notifications, Kokó): an
+# outgoing message carrying one is not a colleague's reply.
+OWN_SOURCE_PREFIXES = ("kgc:", "koko:")
+
+
+def is_agent_reply(payload: dict[str, Any]) -> bool:
+    """A colleague's public reply: outgoing, not private, sent by a user, and not one of
+    our own messages posted through the API (those carry our source_id)."""
+    sender = payload.get("sender") or {}
+    source_id = str(payload.get("source_id") or "")
+    return (payload.get("message_type") == "outgoing" and not payload.get("private")
+            and sender.get("type") == "user"
+            and not source_id.startswith(OWN_SOURCE_PREFIXES))
 
 
 def is_customer_message(payload: dict[str, Any]) -> bool:
@@ -85,10 +128,17 @@ def is_customer_message(payload: dict[str, Any]) -> bool:
 
 
 __all__ = (
+    "AGENT_MESSAGE",
+    "CONVERSATION_UPDATED",
+    "MESSAGE_UPDATED",
+    "OWN_SOURCE_PREFIXES",
     "BotHook",
+    "ConversationActivity",
     "IncomingMessage",
     "LoggingBotHook",
     "dispatch",
+    "dispatch_activity",
+    "is_agent_reply",
     "is_customer_message",
     "register_bot_hook",
     "registered_hooks",

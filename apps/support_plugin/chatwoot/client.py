@@ -221,10 +221,29 @@ class ChatwootClient(_BaseClient):
     def get_conversation(self, display_id: int) -> JSON:
         return dict(self._account("GET", f"/conversations/{int(display_id)}"))
 
-    def list_messages(self, display_id: int) -> list[JSON]:
-        """The latest 20 messages of a conversation, oldest first."""
-        data = self._account("GET", f"/conversations/{int(display_id)}/messages")
+    def list_messages(self, display_id: int, *, after: int | None = None) -> list[JSON]:
+        """The latest 20 messages of a conversation, oldest first; with ``after`` (a
+        message id) up to 100 messages newer than it (NOTES §4)."""
+        params = {"after": int(after)} if after is not None else None
+        data = self._account("GET", f"/conversations/{int(display_id)}/messages",
+                             params=params)
         return list(_envelope(data, "payload"))
+
+    def assign_team(self, display_id: int, team_id: int) -> JSON | None:
+        """``POST …/assignments {"team_id"}``: the raw team row (NOTES §6; an unknown team
+        is a 404 on develop). A team assignment does not change the status."""
+        data = self._account("POST", f"/conversations/{int(display_id)}/assignments",
+                             body={"team_id": int(team_id)})
+        return dict(data) if isinstance(data, dict) else None
+
+    def toggle_status(self, display_id: int, status: str) -> JSON:
+        data = self._account("POST", f"/conversations/{int(display_id)}/toggle_status",
+                             body={"status": status})
+        return dict(_envelope(data, "payload"))
+
+    def list_teams(self) -> list[JSON]:
+        """``GET /teams``: a bare array."""
+        return list(self._account("GET", "/teams") or [])
 
     def create_message(self, display_id: int, content: str, *, private: bool = False,
                        source_id: str | None = None) -> JSON:

@@ -12,7 +12,9 @@ CONTACT_CREATED = "contact_created"
 CONTACT_UPDATED = "contact_updated"
 CONVERSATION_CREATED = "conversation_created"
 CONVERSATION_STATUS_CHANGED = "conversation_status_changed"
+CONVERSATION_UPDATED = "conversation_updated"
 MESSAGE_CREATED = "message_created"
+MESSAGE_UPDATED = "message_updated"
 
 # Emitted into the outbox (us -> other subscribers), all on the object type
 # "chatwoot.conversation" with object id "<account id>:<display id>", so one subscriber's
@@ -46,8 +48,10 @@ __all__ = (
     "CONVERSATION_OPENED",
     "CONVERSATION_STATUS",
     "CONVERSATION_STATUS_CHANGED",
+    "CONVERSATION_UPDATED",
     "EMITTED",
     "MESSAGE_CREATED",
     "MESSAGE_POSTED",
+    "MESSAGE_UPDATED",
     "conversation_object_id",
 )

@@ -245,9 +245,13 @@ def on_message_created(delivery: InboundDelivery, payload: dict[str, Any]) -> No
     sender = payload.get("sender") or {}
     partner = match_partner(tenant, sender, account_id) if customer and sender else None
     _emit_message(tenant, payload, account_id, partner.pk if partner else None)
-    if not customer:
-        return
     conversation = payload.get("conversation") or {}
+    if not customer:
+        if bot_hook.is_agent_reply(payload):
+            bot_hook.dispatch_activity(bot_hook.ConversationActivity(
+                bot_hook.AGENT_MESSAGE, tenant.pk, account_id, int(conversation["id"]),
+                payload))
+        return
     bot_hook.dispatch(bot_hook.IncomingMessage(
         tenant_id=tenant.pk,
         account_id=account_id,
@@ -262,9 +266,28 @@ def on_message_created(delivery: InboundDelivery, payload: dict[str, Any]) -> No
     ))
 
 
+def on_conversation_updated(delivery: InboundDelivery, payload: dict[str, Any]) -> None:
+    """To the bot hooks (e.g. Kokó reads a feedback custom attribute)."""
+    tenant = _tenant(delivery)
+    bot_hook.dispatch_activity(bot_hook.ConversationActivity(
+        bot_hook.CONVERSATION_UPDATED, tenant.pk, _account_id(payload), int(payload["id"]),
+        payload))
+
+
+def on_message_updated(delivery: InboundDelivery, payload: dict[str, Any]) -> None:
+    """To the bot hooks (e.g. Kokó reads a CSAT answer)."""
+    tenant = _tenant(delivery)
+    conversation = payload.get("conversation") or {}
+    bot_hook.dispatch_activity(bot_hook.ConversationActivity(
+        bot_hook.MESSAGE_UPDATED, tenant.pk, _account_id(payload), int(conversation["id"]),
+        payload))
+
+
 __all__ = (
     "on_contact_changed",
     "on_conversation_created",
     "on_conversation_status_changed",
+    "on_conversation_updated",
     "on_message_created",
+    "on_message_updated",
 )

@@ -47,6 +47,8 @@ class ChatwootSource(SignedJsonSource):
         events.CONTACT_CREATED: f"{HANDLERS}.on_contact_changed",
         events.CONTACT_UPDATED: f"{HANDLERS}.on_contact_changed",
         events.MESSAGE_CREATED: f"{HANDLERS}.on_message_created",
+        events.CONVERSATION_UPDATED: f"{HANDLERS}.on_conversation_updated",
+        events.MESSAGE_UPDATED: f"{HANDLERS}.on_message_updated",
     }
     schemas = {
         events.CONVERSATION_CREATED: PayloadSchema(
@@ -66,6 +68,17 @@ class ChatwootSource(SignedJsonSource):
             optional={"content": (str, type(None)), "message_type": (str, int),
                       "private": bool, "sender": (dict, type(None)),
                       "conversation.status": str, "inbox.id": int},
+        ),
+        events.CONVERSATION_UPDATED: PayloadSchema(
+            required={**_ACCOUNT, "id": int},
+            optional={"custom_attributes": (dict, type(None)),
+                      "changed_attributes": (list, type(None)), "status": (str, type(None))},
+        ),
+        events.MESSAGE_UPDATED: PayloadSchema(
+            required={**_ACCOUNT, "id": int, "conversation.id": int},
+            optional={"content_type": (str, type(None)),
+                      "content_attributes": (dict, type(None)),
+                      "message_type": (str, int)},
         ),
     }
 

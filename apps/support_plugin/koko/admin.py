@@ -1,17 +1,26 @@
-"""Admin of the knowledge base (Hungarian). Saving an edited article re-embeds it."""
+"""Kokó's Hungarian admin: the knowledge base (saving an edited article re-embeds it),
+the approval queue (approve / edit and send / reject) and the weekly figures."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from unfold.admin import ModelAdmin
 
-from .models import KnowledgeArticle
+from .approval import Outcome, Result, approve, reject
+from .models import KnowledgeArticle, KokoReply
+from .stats import weekly
 from .tasks import embed_article
+from .texts import INTENT_HU, percent, reasons_hu
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -57,8 +66,112 @@ class KnowledgeArticleAdmin(ModelAdmin):
         messages.info(request, "A cikk újra-beágyazása elindult.")
 
 
+def _user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
 def _enqueue_embedding(article_id: int) -> None:
     try:
         embed_article.delay(article_id)
     except Exception:  # broker down: embed here rather than leave a stale vector
         embed_article(article_id)
+
+
+# -- the Chatwoot flow: approval queue, replies, figures ----------------------------------------
+
+
+@admin.register(KokoReply)
+class KokoReplyAdmin(ModelAdmin):
+    list_display = ("created_at", "conversation_link", "intent", "status", "confidence_pct",
+                    "source", "send_state", "feedback", "short_text")
+    list_filter = ("status", "intent", "source", "send_state", "feedback")
+    search_fields = ("customer_text", "draft_text", "reply_text")
+    date_hierarchy = "created_at"
+    readonly_fields = tuple(f.name for f in KokoReply._meta.fields)
+    change_list_template = "koko/admin/reply_changelist.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # rows come from Chatwoot only
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the record of what was sent; privacy erasure removes rows
+
+    @admin.display(description="beszélgetés")
+    def conversation_link(self, obj: KokoReply) -> str:
+        return f"#{obj.conversation.conversation_id}"
+
+    @admin.display(description="magabiztosság")
+    def confidence_pct(self, obj: KokoReply) -> str:
+        return percent(obj.confidence)
+
+    @admin.display(description="ügyfél üzenete")
+    def short_text(self, obj: KokoReply) -> str:
+        text = obj.customer_text or ("(melléklet)" if obj.has_attachments else "(üres)")
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path("queue/", self.admin_site.admin_view(self.queue_view),
+                 name="support_koko_kokoreply_queue"),
+            path("stats/", self.admin_site.admin_view(self.stats_view),
+                 name="support_koko_kokoreply_stats"),
+            path("<int:pk>/approve/", self.admin_site.admin_view(self.approve_view),
+                 name="support_koko_kokoreply_approve"),
+            path("<int:pk>/reject/", self.admin_site.admin_view(self.reject_view),
+                 name="support_koko_kokoreply_reject"),
+        ]
+        return own + super().get_urls()
+
+    def _may_decide(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("support_koko.approve_kokoreply")
+                    or request.user.has_perm("support_koko.change_kokoreply"))
+
+    def queue_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        waiting = (KokoReply.objects.filter(status=KokoReply.Status.AWAITING_APPROVAL)
+                   .select_related("conversation", "tenant").order_by("created_at"))
+        items = [{"reply": r, "confidence": percent(r.confidence), "reasons": reasons_hu(r),
+                  "intent": INTENT_HU.get(r.intent, r.intent)} for r in waiting]
+        return TemplateResponse(request, "koko/admin/queue.html", {
+            **self.admin_site.each_context(request), "opts": self.opts,
+            "title": "Kokó jóváhagyási sor", "items": items,
+            "may_decide": self._may_decide(request),
+        })
+
+    def stats_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return TemplateResponse(request, "koko/admin/stats.html", {
+            **self.admin_site.each_context(request), "opts": self.opts,
+            "title": "Kokó statisztika (szándék és hét szerint)", "rows": weekly(),
+        })
+
+    def _decision(self, request: HttpRequest, pk: int) -> KokoReply | HttpResponse:
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:support_koko_kokoreply_queue"))
+        if not self._may_decide(request):
+            raise PermissionDenied
+        return get_object_or_404(KokoReply, pk=pk)
+
+    def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        reply = self._decision(request, pk)
+        if isinstance(reply, HttpResponse):
+            return reply
+        text = request.POST.get("text") if request.POST.get("edit") else None
+        self._report(request, approve(reply, _user(request), text))
+        return HttpResponseRedirect(reverse("admin:support_koko_kokoreply_queue"))
+
+    def reject_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        reply = self._decision(request, pk)
+        if isinstance(reply, HttpResponse):
+            return reply
+        self._report(request, reject(reply, _user(request)))
+        return HttpResponseRedirect(reverse("admin:support_koko_kokoreply_queue"))
+
+    @staticmethod
+    def _report(request: HttpRequest, result: Result) -> None:
+        level = {Outcome.SENT: messages.SUCCESS, Outcome.REJECTED: messages.SUCCESS,
+                 Outcome.QUEUED: messages.WARNING, Outcome.ALREADY_DECIDED: messages.WARNING,
+                 }.get(result.outcome, messages.ERROR)
+        messages.add_message(request, level, result.message)

@@ -1,4 +1,5 @@
-"""Kokó's manifest: per-tenant thresholds and the embedding provider."""
+"""Kokó's manifest: per-tenant thresholds, the embedding provider, the escalation teams;
+the Chatwoot bot hook is registered in ``ready``."""
 
 from __future__ import annotations
 
@@ -33,4 +34,18 @@ class KokoConfig(PluginAppConfig):
                      env="GEMINI_API_KEY"),
         SettingField("retrieval_top_k", "Keresési találatok száma", SettingKind.INTEGER,
                      env="KOKO_RETRIEVAL_TOP_K", default=5),
+        SettingField("escalation_teams", "Eszkalációs csapatok szándék szerint",
+                     SettingKind.STRING, env="KOKO_ESCALATION_TEAMS",
+                     help_text="Chatwoot csapat azonosítók, pl. „berles=1, szerviz=2, "
+                               "ertekesites=3, general=4” („*=5”: minden más szándék)."),
     )
+    privacy_handlers = {"koko": "apps.support_plugin.koko.privacy.KokoPrivacyHandler"}
+
+    def ready(self) -> None:
+        super().ready()
+        from apps.support_plugin.chatwoot.bot_hook import register_bot_hook
+
+        from .flow import KokoAgent
+
+        # The hook checks per message whether Kokó is on for the tenant.
+        register_bot_hook(KokoAgent())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from .config import koko_settings
@@ -20,3 +22,22 @@ def embed_article(article_id: int) -> int:
     settings = koko_settings(None)
     return embed_articles([article], get_provider(settings.embedding_provider,
                                                   settings.gemini_api_key))
+
+
+@shared_task(name="support_koko.send_approved_reply", acks_late=True, ignore_result=True,
+             bind=True, max_retries=8)
+def send_approved_reply(self: Any, reply_id: int) -> None:
+    """Retry the send of an approved reply that Chatwoot did not take (idempotent: the
+    send claim and the look-before-resend make a repeat harmless)."""
+    from apps.plugin_manager.eventbus.errors import TransientDeliveryError
+
+    from .flow import send_reply
+    from .models import KokoReply
+
+    reply = KokoReply.objects.filter(pk=reply_id).first()
+    if reply is None:
+        return
+    try:
+        send_reply(reply)
+    except TransientDeliveryError as exc:
+        raise self.retry(exc=exc, countdown=min(600, 5 * 2 ** self.request.retries)) from exc

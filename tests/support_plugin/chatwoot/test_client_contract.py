@@ -113,6 +113,13 @@ def _walk_every_client_method(url: str) -> set[str]:
     call(client, "create_message", conversation["id"], "Szia!", source_id="kgc:1:x")
     call(client, "create_message", conversation["id"], "Belső", private=True)
     call(client, "list_messages", conversation["id"])
+    call(client, "list_messages", conversation["id"], after=1)
+    # Teams are made by an admin in Chatwoot (the client only reads and assigns them).
+    team = requests.post(f"{url}/api/v1/accounts/{ACCOUNT_ID}/teams", timeout=5,
+                         json={"name": "Szerviz"}, headers={"api_access_token": API_TOKEN})
+    call(client, "list_teams")
+    call(client, "assign_team", conversation["id"], team.json()["id"])
+    call(client, "toggle_status", conversation["id"], "open")
     call(client, "create_webhook", "http://127.0.0.1:9/in", ["conversation_created"], name="n")
     call(client, "list_webhooks")
     call(client, "create_dashboard_app", "KGC", "http://127.0.0.1:9/dash")
