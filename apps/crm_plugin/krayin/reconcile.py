@@ -10,12 +10,9 @@ have done it; this catches what it missed).
 
 from __future__ import annotations
 
-import logging
-
-from django.utils import timezone
-
 from apps.crm_plugin.aggregates import compute_aggregates
-from apps.crm_plugin.erp_history import RecordKind, history_queryset, history_since
+from apps.crm_plugin.batch_sync import reconcile_phases, reconcile_run
+from apps.crm_plugin.erp_history import RecordKind, history_queryset
 from apps.crm_plugin.models import SyncRun
 from apps.plugin_manager.eventbus import external_refs
 from kgc_erp.partners.models import Partner
@@ -28,8 +25,6 @@ from .config import BACKEND, SYSTEM
 from .initial_sync import BATCH_SIZE
 from .partner_sync import history_note, person_id_of
 from .persons import PersonIndex, sync_person
-
-log = logging.getLogger("crm_plugin.krayin.reconcile")
 
 
 def _values(person: JsonObject, key: str) -> list[tuple[str, str]]:
@@ -124,27 +119,12 @@ def _reconcile_history(client: KrayinClient, run: SyncRun, tenant: Tenant, kind:
 
 
 def reconcile(client: KrayinClient, tenant: Tenant) -> SyncRun:
-    run = SyncRun.objects.create(kind=SyncRun.Kind.RECONCILE, backend=BACKEND, tenant=tenant,
-                                 history_since=history_since())  # fmt: skip
-    calls_before = client.calls
-    try:
+    with reconcile_run(client, BACKEND, tenant) as run:
         activities = {int(str(a["id"])): a for a in client.all_activities()}
-        _reconcile_people(client, run, tenant, activities)
-        for kind in RecordKind:
-            run.phase = kind.value
-            _reconcile_history(client, run, tenant, kind, activities)
-        run.phase = SyncRun.Phase.DONE
-        run.status = SyncRun.Status.SUCCEEDED
-    except Exception as exc:
-        run.status = SyncRun.Status.FAILED
-        run.error = str(exc)[:2000]
-        raise
-    finally:
-        run.calls = client.calls - calls_before
-        run.finished_at = timezone.now()
-        run.save()
-    log.info("krayin reconciliation #%s (%s): %d checked, %d repaired", run.pk, tenant.slug,
-             run.done, run.repaired)
+        reconcile_phases(
+            run, lambda: _reconcile_people(client, run, tenant, activities),
+            lambda kind: _reconcile_history(client, run, tenant, kind, activities),
+        )  # fmt: skip
     return run
 
 
