@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from sandboxes.krayin.clock import DEFAULT_TIMEZONE, local_yesterday
 from sandboxes.krayin.server import SandboxHandle, start_sandbox
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -528,7 +530,9 @@ def test_lead_attributes_update_contract(k: Client) -> None:
 @replays("validation_error.lead.json")
 def test_lead_validation_contract(k: Client) -> None:
     make_jane(k)
-    yesterday = date.today() - timedelta(days=1)
+    # The server's "yesterday" (APP_TIMEZONE, Asia/Kolkata by default), not the machine's:
+    # between 18:30 and 24:00 UTC the two dates differ.
+    yesterday = local_yesterday(ZoneInfo(DEFAULT_TIMEZONE))
     body = {
         "lead_source_id": None,
         "lead_value": "12,50",
