@@ -166,6 +166,9 @@ def run_sync(writer: BatchWriter, run: SyncRun, *, tenant_ids: Collection[int] |
     calls_before = client.calls
     try:
         writer.prepare()
+        run.calls += client.calls - calls_before  # the reading before the first batch
+        calls_before = client.calls
+        _report(run, progress, crm_label)
         for phase in PHASES[PHASES.index(run.phase) :] if run.phase in PHASES else ():
             if run.phase != phase:
                 run.phase, run.last_pk = phase, 0

@@ -247,6 +247,9 @@ class KrayinClient:
         """Index column filter `name=<exact>` (whereIn on the table)."""
         return self._all("contacts/organizations", {"name": name})
 
+    def all_organizations(self) -> list[JsonObject]:
+        return self._all("contacts/organizations")
+
     def create_organization(self, name: str) -> JsonObject:
         return self._data(self.request("POST", "contacts/organizations", body={"name": name}))
 

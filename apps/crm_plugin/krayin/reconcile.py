@@ -24,34 +24,13 @@ from .client import JsonObject, KrayinClient
 from .config import BACKEND, SYSTEM
 from .initial_sync import BATCH_SIZE
 from .partner_sync import history_note, person_id_of
-from .persons import PersonIndex, sync_person
-
-
-def _values(person: JsonObject, key: str) -> list[tuple[str, str]]:
-    items = person.get(key)
-    if not isinstance(items, list):
-        return []
-    return [(str(i.get("value") or "").lower(), str(i.get("label") or ""))
-            for i in items if isinstance(i, dict)]  # fmt: skip
-
-
-def _person_differs(partner: Partner, person: JsonObject) -> bool:
-    expected = mappers.person_payload(partner, user_id=None, organization_id=None)
-    if person.get("name") != expected["name"]:
-        return True
-    wanted_emails = _values(expected, "emails")
-    if _values(person, "emails") != wanted_emails:
-        # The own e-mail may be left out on purpose (another partner's person has it).
-        return _values(person, "emails") != wanted_emails[-1:]
-    wanted_numbers = _values(expected, "contact_numbers")
-    numbers = _values(person, "contact_numbers")
-    return numbers != wanted_numbers and numbers != [(mappers.kgc_id(partner.pk).lower(), "kgc")]
+from .persons import PersonIndex, labeled_pairs, person_differs, sync_person
 
 
 def _by_marker(persons: list[JsonObject]) -> dict[int, JsonObject]:
     found: dict[int, JsonObject] = {}
     for person in persons:
-        for value, _label in _values(person, "emails"):
+        for value, _label in labeled_pairs(person, "emails"):
             pk = mappers.partner_pk_from_marker(value)
             if pk is not None:
                 found.setdefault(pk, person)
@@ -73,7 +52,7 @@ def _reconcile_people(client: KrayinClient, run: SyncRun, tenant: Tenant,
         aggregates = compute_aggregates(p.pk for p in chunk)
         for partner in chunk:
             found = marked.get(partner.pk)
-            if found is None or _person_differs(partner, found):
+            if found is None or person_differs(partner, found):
                 found = sync_person(client, partner, index)
                 run.repaired += 1
             person_id = int(str(found["id"]))
