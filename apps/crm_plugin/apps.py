@@ -99,8 +99,12 @@ class CrmPluginConfig(PluginAppConfig):
 
     def ready(self) -> None:
         super().ready()
-        from apps.plugin_manager.signals import plugin_toggled
+        from apps.plugin_manager.signals import plugin_settings_changed, plugin_toggled
 
+        from .backend_switch import on_settings_changed, on_toggled
         from .twenty.receivers import bootstrap_on_enable
 
         plugin_toggled.connect(bootstrap_on_enable, dispatch_uid="crm_twenty_bootstrap")
+        plugin_toggled.connect(on_toggled, dispatch_uid="crm_backend_catch_up_on_enable")
+        plugin_settings_changed.connect(on_settings_changed,
+                                        dispatch_uid="crm_backend_catch_up_on_switch")

@@ -11,9 +11,12 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from apps.plugin_manager.eventbus.errors import PermanentDeliveryError
 from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
+
+from .erp_history import RecordKind
 
 log = logging.getLogger("crm_plugin.backends")
 
@@ -38,20 +41,20 @@ def backend_of(settings: Mapping[str, object]) -> str:
     return value
 
 
-def _handler(backend: str, name: str) -> Callable[[DeliveryContext], None] | None:
+def _handler(backend: str, name: str) -> Callable[..., None] | None:
     module = importlib.import_module(BACKENDS[backend])
     handler = getattr(module, name, None)
     return handler if callable(handler) else None
 
 
-def _dispatch(name: str, context: DeliveryContext) -> None:
+def _dispatch(name: str, context: DeliveryContext, *args: Any) -> None:
     backend = backend_of(context.settings)
     handler = _handler(backend, name)
     if handler is None:  # e.g. Twenty shows no Chatwoot conversations
         log.debug("crm backend %s has no %s handler; %s skipped", backend, name,
                   context.event_type)
         return
-    handler(context)
+    handler(context, *args)
 
 
 def sync_partner(context: DeliveryContext) -> None:
@@ -62,8 +65,10 @@ def remove_partner(context: DeliveryContext) -> None:
     _dispatch("remove_partner", context)
 
 
+# A finished history row: each backend's `sync_history(context, kind)` writes the
+# partner (aggregates changed) and the row, the same way for the three kinds.
 def rental_completed(context: DeliveryContext) -> None:
-    _dispatch("rental_completed", context)
+    _dispatch("sync_history", context, RecordKind.RENTAL)
 
 
 def rental_late(context: DeliveryContext) -> None:
@@ -71,11 +76,11 @@ def rental_late(context: DeliveryContext) -> None:
 
 
 def worklog_completed(context: DeliveryContext) -> None:
-    _dispatch("worklog_completed", context)
+    _dispatch("sync_history", context, RecordKind.SERVICE)
 
 
 def order_delivered(context: DeliveryContext) -> None:
-    _dispatch("order_delivered", context)
+    _dispatch("sync_history", context, RecordKind.SALES)
 
 
 def conversation_created(context: DeliveryContext) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apps.plugin_manager.models import PluginState
 from apps.plugin_manager.runtime import get_plugin_settings, is_enabled
 from kgc_erp.tenants.models import Tenant
 
@@ -41,4 +42,32 @@ def enabled_scopes(backend: str | None = None) -> list[Scope]:
     return scopes
 
 
-__all__ = ("Scope", "enabled_scopes")
+def backend_for(tenant_id: int) -> str | None:
+    """The tenant's effective backend (None: `crm_backend` names no backend)."""
+    try:
+        return backend_of(get_plugin_settings(PLUGIN_ID, tenant_id))
+    except UnknownBackend:
+        return None
+
+
+def tenant_ids_on(backend: str) -> list[int]:
+    """Every active tenant whose effective backend is `backend`, its CRM on or not (the
+    Twenty initial sync and reconciliation of the global scope: a tenant on Krayin is not
+    theirs to push)."""
+    return [pk for pk in Tenant.objects.filter(is_active=True).order_by("pk")
+            .values_list("pk", flat=True) if backend_for(pk) == backend]  # fmt: skip
+
+
+def inheriting_tenant_ids() -> list[int]:
+    """Active tenants whose own settings row does not choose a backend: a change of the
+    global `crm_backend` switches them."""
+    own = {
+        row.tenant_id for row in PluginState.objects.filter(plugin_id=PLUGIN_ID,
+                                                           tenant__isnull=False)
+        if str(row.settings.get("crm_backend") or "").strip()
+    }  # fmt: skip
+    return [pk for pk in Tenant.objects.filter(is_active=True).order_by("pk")
+            .values_list("pk", flat=True) if pk not in own]  # fmt: skip
+
+
+__all__ = ("Scope", "backend_for", "enabled_scopes", "inheriting_tenant_ids", "tenant_ids_on")

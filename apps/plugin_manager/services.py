@@ -16,7 +16,7 @@ from .plugins import PluginAppConfig
 from .registry import get_plugin
 from .runtime import env_default_enabled, is_enabled
 from .settings_values import effective_settings, encode_for_storage, validate_effective
-from .signals import plugin_toggled
+from .signals import plugin_settings_changed, plugin_toggled
 from .status import HealthStatus
 
 log = logging.getLogger("plugin_manager.services")
@@ -146,6 +146,7 @@ def update_settings(
         )
         if not changed:
             return state
+        before = scope_settings(plugin, tenant, state.settings)
         state.settings = new_stored
         state.save(update_fields=["settings", "updated_at"])
         audit(plugin_id, tenant, PluginToggleAudit.Action.SETTINGS, user=user, details={
@@ -153,7 +154,18 @@ def update_settings(
             "changed": {n: new_stored.get(n) for n in changed if n not in secret_names},
             "secrets_changed": [n for n in changed if n in secret_names],
         })
+        after = scope_settings(plugin, tenant, new_stored)
+        plugin_settings_changed.send(
+            sender=PluginState, plugin_id=plugin_id, tenant_id=tenant.pk if tenant else None,
+            changed=changed, before=_without(before, secret_names),
+            after=_without(after, secret_names),
+        )  # fmt: skip
     return state
+
+
+def _without(values: Mapping[str, object], names: set[str]) -> dict[str, object]:
+    """The settings a receiver of plugin_settings_changed sees: no secret values."""
+    return {k: v for k, v in values.items() if k not in names}
 
 
 __all__ = ("CLI_ACTOR", "audit", "scope_label", "scope_settings", "set_enabled",

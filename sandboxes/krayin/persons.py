@@ -21,18 +21,9 @@ from sandboxes.krayin.validation import UNIQUE_MESSAGE, Validator
 # -- validation --------------------------------------------------------------------------
 
 
-def _taken(call: Call, code: str, person_id: int | None, *, fold: bool) -> Callable[[str], bool]:
+def _taken(call: Call, code: str, person_id: int | None) -> Callable[[str], bool]:
     def taken(value: str) -> bool:
-        wanted = value.casefold() if fold else value
-        for other in call.db.persons.values():
-            if other.id == person_id:
-                continue
-            entries: list[LabeledValue] = getattr(other, code)
-            for entry in entries:
-                stored = str(entry.get("value") or "")
-                if (stored.casefold() if fold else stored) == wanted:
-                    return True
-        return False
+        return bool(call.db.persons_holding(code, value) - {person_id})
 
     return taken
 
@@ -46,10 +37,10 @@ def validate_person(
         if key == "name":
             v.required(path, value)
         elif key == "emails":
-            taken = _taken(call, "emails", person_id, fold=True)
+            taken = _taken(call, "emails", person_id)
             v.labeled_values(path, value, required=True, is_email=True, taken=taken)
         elif key == "contact_numbers":
-            taken = _taken(call, "contact_numbers", person_id, fold=False)
+            taken = _taken(call, "contact_numbers", person_id)
             v.labeled_values(path, value, required=False, is_email=False, taken=taken)
 
 
@@ -125,6 +116,7 @@ def create_person_row(call: Call, data: JsonObject) -> Person:
         updated_at=at,
     )
     call.db.persons[person.id] = person
+    call.db.index_person(person)
     audit.log_created(call.db, call.me.id, person)
     return person
 
@@ -198,11 +190,15 @@ def update(call: Call, person_id: int) -> Reply:
         if body["name"] is None:
             raise not_null("name", "persons")
         person.name = as_text(body["name"]) or ""
-    if "emails" in body:
-        if body["emails"] is None:
-            raise not_null("emails", "persons")
-        person.emails = _labeled_values(body["emails"], "emails")
-    person.contact_numbers = _labeled_values(body["contact_numbers"], "contact_numbers")
+    if "emails" in body and body["emails"] is None:
+        raise not_null("emails", "persons")
+    call.db.unindex_person(person)
+    try:
+        if "emails" in body:
+            person.emails = _labeled_values(body["emails"], "emails")
+        person.contact_numbers = _labeled_values(body["contact_numbers"], "contact_numbers")
+    finally:
+        call.db.index_person(person)
     if "job_title" in body:
         person.job_title = as_text(body["job_title"])
     if "organization_id" in body:
@@ -231,6 +227,7 @@ def delete_person(call: Call, person: Person) -> None:
         del call.db.activities[activity_id]  # LogsActivity: the person's activities go too
     for activity in call.db.activities.values():
         activity.participant_persons = [i for i in activity.participant_persons if i != person.id]
+    call.db.unindex_person(person)
     del call.db.persons[person.id]
 
 

@@ -44,6 +44,31 @@ class Tables:
     # Auto-increment counters survive deletes, as MySQL's do.
     next_ids: dict[str, int] = field(default_factory=dict)
     login_count: int = 0
+    # (attribute code, value as compared) -> ids of the persons holding it. The unique
+    # rules of a person create/update look values up here: scanning every person in
+    # Python for each value made a sandbox of 10 000 persons answer ~5 calls/s, where
+    # MySQL answers the same query from the table in well under a millisecond.
+    person_values: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+
+    def _person_keys(self, person: Person) -> set[tuple[str, str]]:
+        keys = {("emails", str(e.get("value") or "").casefold()) for e in person.emails}
+        keys |= {("contact_numbers", str(e.get("value") or "")) for e in person.contact_numbers}
+        return keys
+
+    def index_person(self, person: Person) -> None:
+        """After a person is stored or its e-mails / numbers changed."""
+        for key in self._person_keys(person):
+            self.person_values.setdefault(key, set()).add(person.id)
+
+    def unindex_person(self, person: Person) -> None:
+        """Before a person is deleted or its e-mails / numbers change."""
+        for key in self._person_keys(person):
+            self.person_values.get(key, set()).discard(person.id)
+
+    def persons_holding(self, code: str, value: str) -> set[int]:
+        """Ids of the persons with `value` among `code` (e-mails compared case-folded)."""
+        wanted = value.casefold() if code == "emails" else value
+        return set(self.person_values.get((code, wanted), ()))
 
     def next_id(self, table: str) -> int:
         current = self.next_ids.get(table)

@@ -203,6 +203,34 @@ def test_plugin_toggled_is_sent_once_the_switch_commits(django_capture_on_commit
                         ("alpha", tenant.pk, False)]
 
 
+def test_plugin_settings_changed_is_sent_with_the_scope_before_and_after_without_secrets(
+) -> None:
+    from apps.plugin_manager.signals import plugin_settings_changed
+
+    tenant = TenantFactory(slug="franchise-b")
+    configure_alpha()
+    received: list[dict[str, object]] = []
+
+    def receiver(sender: object, **kwargs: object) -> None:
+        received.append(kwargs)
+
+    plugin_settings_changed.connect(receiver)
+    try:
+        update_settings("alpha", tenant, {"base_url": "https://other.example.test/api"})
+        update_settings("alpha", tenant, {"base_url": "https://other.example.test/api"})  # same
+        update_settings("alpha", None, {"api_token": "tok-new-0123456789"})
+    finally:
+        plugin_settings_changed.disconnect(receiver)
+    first, second = received  # an unchanged value sends nothing
+    assert (first["plugin_id"], first["tenant_id"], first["changed"]) == (
+        "alpha", tenant.pk, ["base_url"])
+    assert first["before"]["base_url"] == ALPHA_SETTINGS["base_url"]  # inherited from global
+    assert first["after"]["base_url"] == "https://other.example.test/api"
+    assert (second["tenant_id"], second["changed"]) == (None, ["api_token"])
+    for kwargs in received:  # secrets are named, never valued
+        assert "api_token" not in kwargs["before"] and "api_token" not in kwargs["after"]
+
+
 def test_the_cache_being_down_costs_a_query_but_never_a_wrong_answer(
     django_capture_on_commit_callbacks,
 ) -> None:

@@ -530,8 +530,8 @@ def test_lead_attributes_update_contract(k: Client) -> None:
 @replays("validation_error.lead.json")
 def test_lead_validation_contract(k: Client) -> None:
     make_jane(k)
-    # The rule is `after:yesterday` in the app timezone (Asia/Kolkata), which is already
-    # tomorrow's date for part of every UTC evening: take "yesterday" where the server does.
+    # The server's "yesterday" (APP_TIMEZONE, Asia/Kolkata by default), not the machine's:
+    # between 18:30 and 24:00 UTC the two dates differ.
     yesterday = local_yesterday(ZoneInfo(DEFAULT_TIMEZONE))
     body = {
         "lead_source_id": None,

@@ -256,6 +256,9 @@ class KrayinClient:
     def persons_of_organization(self, org_id: int) -> list[JsonObject]:
         return self._all("contacts/persons", {"organization_id": org_id})
 
+    def all_organizations(self) -> list[JsonObject]:
+        return self._all("contacts/organizations")
+
     def create_organization(self, name: str) -> JsonObject:
         return self._data(self.request("POST", "contacts/organizations", body={"name": name}))
 

@@ -9,15 +9,12 @@ have written before failing (a lost response), so the use cases look before crea
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from apps.crm_plugin.erp_history import RecordKind
+from apps.crm_plugin.erp_history import RecordKind, deliverable_row
 from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 from kgc_erp.partners.models import Partner
-from kgc_erp.rentals.models import Rental
-from kgc_erp.sales.models import Order
 from kgc_erp.service.models import Worklog
 
 from . import mappers
@@ -27,8 +24,6 @@ from .config import KrayinConfig
 from .leads import CONVERSATION_OBJECT_TYPE, ensure_lead, is_purchase
 from .partner_sync import push_history, push_partners
 from .persons import delete_person
-
-log = logging.getLogger("crm_plugin.krayin.outbound")
 
 
 @contextmanager
@@ -64,39 +59,19 @@ def remove_partner(context: DeliveryContext) -> None:
                       partner if isinstance(partner, Partner) else None)
 
 
-def _sync_history(context: DeliveryContext, kind: RecordKind) -> None:
-    row = context.load_object()
+def sync_history(context: DeliveryContext, kind: RecordKind) -> None:
+    row = deliverable_row(context)
     if row is None:
         return
-    assert isinstance(row, (Rental, Worklog, Order))
-    partner = row.partner
-    if not partner.is_active:  # erased or deactivated: nothing of theirs goes to the CRM
-        log.info("skipping %s %s: partner %s inactive", kind, context.object_id, partner.pk)
-        return
     with krayin_client(context) as client:
-        push_partners(client, [partner], maybe_done=_retry(context))  # aggregates changed
+        push_partners(client, [row.partner], maybe_done=_retry(context))  # aggregates changed
         push_history(client, kind, [row], maybe_done=_retry(context))
-
-
-def rental_completed(context: DeliveryContext) -> None:
-    _sync_history(context, RecordKind.RENTAL)
-
-
-def worklog_completed(context: DeliveryContext) -> None:
-    _sync_history(context, RecordKind.SERVICE)
-
-
-def order_delivered(context: DeliveryContext) -> None:
-    _sync_history(context, RecordKind.SALES)
 
 
 def rental_late(context: DeliveryContext) -> None:
     """Payment status LATE: the aggregates note is recomputed."""
-    rental = context.load_object()
+    rental = deliverable_row(context)
     if rental is None:
-        return
-    assert isinstance(rental, Rental)
-    if not rental.partner.is_active:
         return
     with krayin_client(context) as client:
         push_partners(client, [rental.partner], maybe_done=_retry(context))
@@ -135,5 +110,5 @@ def conversation_created(context: DeliveryContext) -> None:
                         maybe_done=_retry(context))  # fmt: skip
 
 
-__all__ = ("conversation_created", "krayin_client", "order_delivered", "remove_partner",
-           "rental_completed", "rental_late", "sync_partner", "worklog_completed")
+__all__ = ("conversation_created", "krayin_client", "remove_partner", "rental_late",
+           "sync_history", "sync_partner")

@@ -101,8 +101,11 @@ def push_history(client: KrayinClient, kind: RecordKind, rows: Sequence[Model], 
         person_id = person_id_of(partner)
         if person_id is None:
             person_id = push_partners(client, [partner], maybe_done=maybe_done)[partner.pk]
-        push_note(client, person_id=person_id, tenant_id=partner.tenant_id, obj=row,
-                  note=history_note(kind, row), maybe_done=maybe_done)  # fmt: skip
+        # Under the partner's lock: a delivery of this row and the initial sync that a
+        # backend switch started may push it at the same moment (one note, not two).
+        with partner_lock(partner.pk):
+            push_note(client, person_id=person_id, tenant_id=partner.tenant_id, obj=row,
+                      note=history_note(kind, row), maybe_done=maybe_done)  # fmt: skip
         written += 1
     return written
 

@@ -32,11 +32,13 @@ PARTNER_OBJECT_TYPE = object_type_of(Partner)
 
 @dataclass(frozen=True)
 class PersonIndex:
-    """Every person of a Krayin instance by e-mail and phone, read in one call (the initial
-    sync and the reconciliation use it instead of one search per partner)."""
+    """Every person of a Krayin instance by e-mail and phone, and every organization by
+    name, read in two calls (the initial sync and the reconciliation use it instead of a
+    search per partner and per company). `organizations` None: not read (look them up)."""
 
     by_email: dict[str, JsonObject]
     by_phone: dict[str, JsonObject]
+    organizations: dict[str, int] | None = None
 
     @classmethod
     def load(cls, client: KrayinClient) -> PersonIndex:
@@ -47,7 +49,10 @@ class PersonIndex:
                 by_email.setdefault(value.lower(), person)
             for value in _values(person, "contact_numbers"):
                 by_phone.setdefault(value, person)
-        return cls(by_email, by_phone)
+        organizations: dict[str, int] = {}
+        for org in client.all_organizations():
+            organizations.setdefault(str(org.get("name") or ""), int(str(org["id"])))
+        return cls(by_email, by_phone, organizations)
 
     def remember(self, person: JsonObject) -> None:
         for value in _values(person, "emails"):
@@ -61,6 +66,34 @@ def _values(person: JsonObject, key: str) -> list[str]:
     if not isinstance(items, list):
         return []
     return [str(i["value"]) for i in items if isinstance(i, dict) and i.get("value")]
+
+
+def labeled_pairs(person: JsonObject, key: str) -> list[tuple[str, str]]:
+    """(value lower-cased, label) of a person's e-mails or numbers, in order."""
+    items = person.get(key)
+    if not isinstance(items, list):
+        return []
+    return [(str(i.get("value") or "").lower(), str(i.get("label") or ""))
+            for i in items if isinstance(i, dict)]  # fmt: skip
+
+
+def person_differs(partner: Partner, person: JsonObject) -> bool:
+    """Whether the person's name, e-mails or numbers differ from what the ERP writes."""
+    expected = mappers.person_payload(partner, user_id=None, organization_id=None)
+    if person.get("name") != expected["name"]:
+        return True
+    wanted_emails = labeled_pairs(expected, "emails")
+    if labeled_pairs(person, "emails") != wanted_emails:
+        # The own e-mail may be left out on purpose (another partner's person has it).
+        return labeled_pairs(person, "emails") != wanted_emails[-1:]
+    wanted_numbers = labeled_pairs(expected, "contact_numbers")
+    numbers = labeled_pairs(person, "contact_numbers")
+    return numbers != wanted_numbers and numbers != [(mappers.kgc_id(partner.pk).lower(), "kgc")]
+
+
+def _organization_of(person: JsonObject) -> int | None:
+    org = person.get("organization")
+    return int(str(org["id"])) if isinstance(org, dict) and org.get("id") else None
 
 
 def _owner_id(person: JsonObject) -> int | None:
@@ -107,9 +140,12 @@ def find_person(client: KrayinClient, partner: Partner,
     return None
 
 
-def _organization_id(client: KrayinClient, partner: Partner) -> int | None:
+def _organization_id(client: KrayinClient, partner: Partner,
+                     index: PersonIndex | None = None) -> int | None:
     """Company partners belong to an organization named after the firm (found by exact
-    name, else created; the id is remembered on the partner's link)."""
+    name, else created; the id is remembered on the partner's link). No call when the
+    link or the index knows it; with a loaded index, a missing one is created at once
+    (a concurrent create still ends in the lookup below, through Krayin's 422)."""
     if not partner.is_business:
         return None
     name = mappers.person_name(partner)
@@ -118,18 +154,24 @@ def _organization_id(client: KrayinClient, partner: Partner) -> int | None:
         cached = ref.data.get("organization_id")
         if isinstance(cached, int):
             return cached
-    found = client.find_organizations(name)
+    known = index.organizations if index is not None else None
+    if known is not None and name in known:
+        return known[name]
+    found = client.find_organizations(name) if known is None else []
     if found:
         return int(str(found[0]["id"]))
     try:
-        return int(str(client.create_organization(name)["id"]))
+        org_id = int(str(client.create_organization(name)["id"]))
     except KrayinValidationError as exc:
         if not exc.already_taken:
             raise
         found = client.find_organizations(name)
         if not found:
             raise
-        return int(str(found[0]["id"]))
+        org_id = int(str(found[0]["id"]))
+    if known is not None:
+        known[name] = org_id
+    return org_id
 
 
 def _write(client: KrayinClient, person_id: int | None, partner: Partner,
@@ -166,10 +208,13 @@ def sync_person(client: KrayinClient, partner: Partner,
     """Make the partner's person exist and match the ERP; returns the person.
     ``withhold``: "email" / "phone" erased on a data-subject request (tombstoned in the
     tenant), written without them (``partner_sync.withheld_values``)."""
-    organization_id = _organization_id(client, partner)
+    organization_id = _organization_id(client, partner, index)
     existing = find_person(client, partner, index, withhold)
     person: JsonObject
-    if existing is not None:
+    if existing is not None and index is not None and not person_differs(partner, existing) \
+            and _organization_of(existing) == organization_id:
+        person = existing  # read in this run and already right: no call (a re-run, resume)
+    elif existing is not None:
         person = _write(client, int(str(existing["id"])), partner, _owner_id(existing),
                         organization_id, withhold)
     else:
@@ -219,4 +264,5 @@ def delete_person(client: KrayinClient, partner_pk: int, tenant_id: int,
     return bool(person_ids)
 
 
-__all__ = ("PersonIndex", "delete_person", "find_person", "sync_person")
+__all__ = ("PersonIndex", "delete_person", "find_person", "labeled_pairs", "person_differs",
+           "sync_person")

@@ -10,12 +10,9 @@ have done it; this catches what it missed).
 
 from __future__ import annotations
 
-import logging
-
-from django.utils import timezone
-
 from apps.crm_plugin.aggregates import compute_aggregates
-from apps.crm_plugin.erp_history import RecordKind, history_queryset, history_since
+from apps.crm_plugin.batch_sync import reconcile_phases, reconcile_run
+from apps.crm_plugin.erp_history import RecordKind, history_queryset
 from apps.crm_plugin.models import SyncRun
 from apps.plugin_manager.eventbus import external_refs
 from kgc_erp.partners.models import Partner
@@ -27,36 +24,13 @@ from .client import JsonObject, KrayinClient
 from .config import BACKEND, SYSTEM
 from .initial_sync import BATCH_SIZE
 from .partner_sync import history_note, person_id_of, withheld_values
-from .persons import PersonIndex, sync_person
-
-log = logging.getLogger("crm_plugin.krayin.reconcile")
-
-
-def _values(person: JsonObject, key: str) -> list[tuple[str, str]]:
-    items = person.get(key)
-    if not isinstance(items, list):
-        return []
-    return [(str(i.get("value") or "").lower(), str(i.get("label") or ""))
-            for i in items if isinstance(i, dict)]  # fmt: skip
-
-
-def _person_differs(partner: Partner, person: JsonObject) -> bool:
-    expected = mappers.person_payload(partner, user_id=None, organization_id=None)
-    if person.get("name") != expected["name"]:
-        return True
-    wanted_emails = _values(expected, "emails")
-    if _values(person, "emails") != wanted_emails:
-        # The own e-mail may be left out on purpose (another partner's person has it).
-        return _values(person, "emails") != wanted_emails[-1:]
-    wanted_numbers = _values(expected, "contact_numbers")
-    numbers = _values(person, "contact_numbers")
-    return numbers != wanted_numbers and numbers != [(mappers.kgc_id(partner.pk).lower(), "kgc")]
+from .persons import PersonIndex, labeled_pairs, person_differs, sync_person
 
 
 def _by_marker(persons: list[JsonObject]) -> dict[int, JsonObject]:
     found: dict[int, JsonObject] = {}
     for person in persons:
-        for value, _label in _values(person, "emails"):
+        for value, _label in labeled_pairs(person, "emails"):
             pk = mappers.partner_pk_from_marker(value)
             if pk is not None:
                 found.setdefault(pk, person)
@@ -79,7 +53,7 @@ def _reconcile_people(client: KrayinClient, run: SyncRun, tenant: Tenant,
         aggregates = compute_aggregates(p.pk for p in chunk)
         for partner in chunk:
             found = marked.get(partner.pk)
-            if found is None or withheld[partner.pk] or _person_differs(partner, found):
+            if found is None or withheld[partner.pk] or person_differs(partner, found):
                 found = sync_person(client, partner, index, withheld[partner.pk])
                 run.repaired += 1
             person_id = int(str(found["id"]))
@@ -125,27 +99,12 @@ def _reconcile_history(client: KrayinClient, run: SyncRun, tenant: Tenant, kind:
 
 
 def reconcile(client: KrayinClient, tenant: Tenant) -> SyncRun:
-    run = SyncRun.objects.create(kind=SyncRun.Kind.RECONCILE, backend=BACKEND, tenant=tenant,
-                                 history_since=history_since())  # fmt: skip
-    calls_before = client.calls
-    try:
+    with reconcile_run(client, BACKEND, tenant) as run:
         activities = {int(str(a["id"])): a for a in client.all_activities()}
-        _reconcile_people(client, run, tenant, activities)
-        for kind in RecordKind:
-            run.phase = kind.value
-            _reconcile_history(client, run, tenant, kind, activities)
-        run.phase = SyncRun.Phase.DONE
-        run.status = SyncRun.Status.SUCCEEDED
-    except Exception as exc:
-        run.status = SyncRun.Status.FAILED
-        run.error = str(exc)[:2000]
-        raise
-    finally:
-        run.calls = client.calls - calls_before
-        run.finished_at = timezone.now()
-        run.save()
-    log.info("krayin reconciliation #%s (%s): %d checked, %d repaired", run.pk, tenant.slug,
-             run.done, run.repaired)
+        reconcile_phases(
+            run, lambda: _reconcile_people(client, run, tenant, activities),
+            lambda kind: _reconcile_history(client, run, tenant, kind, activities),
+        )  # fmt: skip
     return run
 
 

@@ -8,24 +8,23 @@ kgcPartnerId / kgc*Id, reading Twenty in pages of 60 and writing in batches of 6
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 
 from kgc_erp.partners.models import Partner
 
 from ..aggregates import compute_aggregates
+from ..backends import TWENTY
+from ..batch_sync import reconcile_phases, reconcile_run
 from ..models import SyncRun
 from .client import BATCH_SIZE, TwentyClient
-from .history import history_queryset, history_since, push_records, record_input
+from .history import history_queryset, push_records, record_input
 from .kinds import SPECS, RecordKind
 from .mappers import partner_pk_from_kgc_id, person_input
 from .people import WITH_DELETED, push_partners, shared_emails
 
-log = logging.getLogger("crm_plugin.twenty.reconcile")
 _T = TypeVar("_T")
 
 # Inputs that are written, not read back as such (relation connect, raw JSON list).
@@ -132,24 +131,9 @@ def _reconcile_records(client: TwentyClient, run: SyncRun, kind: RecordKind,
 
 def reconcile(client: TwentyClient, tenant_ids: Collection[int] | None = None) -> SyncRun:
     """Reconcile the partners of `tenant_ids` (None: every tenant) with the workspace."""
-    run = SyncRun.objects.create(kind=SyncRun.Kind.RECONCILE, history_since=history_since())
-    calls_before = client.calls
-    try:
-        _reconcile_people(client, run, tenant_ids)
-        for kind in RecordKind:
-            run.phase = kind.value
-            _reconcile_records(client, run, kind, tenant_ids)
-        run.phase = SyncRun.Phase.DONE
-        run.status = SyncRun.Status.SUCCEEDED
-    except Exception as exc:
-        run.status = SyncRun.Status.FAILED
-        run.error = str(exc)[:2000]
-        raise
-    finally:
-        run.calls = client.calls - calls_before
-        run.finished_at = timezone.now()
-        run.save()
-    log.info("reconciliation #%s: %d checked, %d repaired", run.pk, run.done, run.repaired)
+    with reconcile_run(client, TWENTY) as run:
+        reconcile_phases(run, lambda: _reconcile_people(client, run, tenant_ids),
+                         lambda kind: _reconcile_records(client, run, kind, tenant_ids))
     return run
 
 

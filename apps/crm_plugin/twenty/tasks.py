@@ -16,6 +16,8 @@ from apps.plugin_manager.models import PluginActionRun
 from apps.plugin_manager.runtime import get_plugin_settings, is_enabled
 from apps.plugin_manager.setup_steps import run_setup
 
+from ..backends import TWENTY
+from ..scopes import tenant_ids_on
 from .client import TwentyClient
 from .config import PLUGIN_ID, TwentyConfig
 from .gdpr_export import export_partner
@@ -84,8 +86,15 @@ def bootstrap_and_sync() -> None:
 
 @shared_task(name="crm_plugin.twenty.reconcile", ignore_result=True)
 def reconcile_action(*, tenant_id: int | None = None, run_id: int) -> None:
-    with action_run(run_id) as reporter, global_client() as client:
-        run = reconcile(client)
+    """Started on a tenant's scope (by hand, or by a switch of its backend to Twenty,
+    `backend_switch.py`): that tenant's partners; on the global scope: every tenant whose
+    backend is Twenty. The data model is ensured first (a tenant coming back from Krayin
+    may be the workspace's first user)."""
+    with action_run(run_id) as reporter:
+        run_setup(PLUGIN_ID, tenant_id)
+        tenant_ids = [tenant_id] if tenant_id is not None else tenant_ids_on(TWENTY)
+        with global_client() as client:
+            run = reconcile(client, tenant_ids)
         reporter.progress(run.done, run.total, f"javítva: {run.repaired}")
 
 

@@ -110,3 +110,45 @@ def test_nightly_task_reconciles_twenty_for_a_tenant_that_enabled_it_alone(
     assert kgc_partner_id(other.pk) not in people  # headquarters has the CRM off
     run = SyncRun.objects.get(kind=SyncRun.Kind.RECONCILE)
     assert (run.backend, run.status) == ("twenty", "succeeded")
+
+
+def test_the_twenty_global_sync_and_reconciliation_leave_a_krayin_tenant_alone(
+    workspace, krayin, enable_krayin, settings  # noqa: F811
+) -> None:
+    from apps.crm_plugin.twenty import initial_sync as twenty_sync
+    from apps.crm_plugin.twenty.tasks import reconcile_action
+    from apps.plugin_manager.models import PluginActionRun
+    from tests.crm_plugin.twenty.helpers import client_for as twenty_client_for
+
+    settings.CRM_SYNC_ON_ENABLE = False
+    store = TenantFactory(name="Debreceni bolt", slug="debrecen")
+    ours, theirs = PartnerFactory(), PartnerFactory(tenant=store)
+    our_rental = return_rental(start_rental(ours, days=1))
+    their_rental = return_rental(start_rental(theirs, days=1))
+    # Everything exists before the switches: no delivery is queued by this test.
+    services.update_settings("crm", None, {"crm_api_url": workspace.url, "crm_api_key": API_KEY,
+                                           "crm_rate_limit_per_minute": 100_000})
+    services.set_enabled("crm", None, True)  # Twenty for the company
+    enable_krayin(krayin, tenant=store)  # ... but this store is on Krayin
+
+    run = twenty_sync.start_run()
+    assert run.total == 2  # our partner and our rental only
+    with twenty_client_for(workspace) as client:
+        twenty_sync.run_sync(client, run)
+    people = {p.get("kgcPartnerId") for p in twenty_rows(workspace, "person")}
+    assert people == {kgc_partner_id(ours.pk)}
+    rentals = {r.get("kgcRentalId") for r in twenty_rows(workspace, "rentalRecord")}
+    assert rentals == {our_rental.number} and their_rental.number not in rentals
+
+    # A Krayin tenant's unfinished run is not the Twenty run to resume.
+    with client_for(krayin) as client, pytest.raises(SyncInterrupted):
+        run_sync(client, start_run(store), should_stop=lambda r: True)
+    assert twenty_sync.resumable_run() is None
+
+    # The reconciliation started on the global scope covers the Twenty tenants only.
+    action = PluginActionRun.objects.create(plugin_id="crm", action="reconcile")
+    reconcile_action(tenant_id=None, run_id=action.pk)  # what the worker runs
+    action.refresh_from_db()
+    assert action.status == PluginActionRun.Status.SUCCEEDED, action.message
+    people = {p.get("kgcPartnerId") for p in twenty_rows(workspace, "person")}
+    assert people == {kgc_partner_id(ours.pk)}
