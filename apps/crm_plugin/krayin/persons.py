@@ -211,7 +211,8 @@ def sync_person(client: KrayinClient, partner: Partner,
     organization_id = _organization_id(client, partner, index)
     existing = find_person(client, partner, index, withhold)
     person: JsonObject
-    if existing is not None and index is not None and not person_differs(partner, existing) \
+    if existing is not None and index is not None and not withhold \
+            and not person_differs(partner, existing) \
             and _organization_of(existing) == organization_id:
         person = existing  # read in this run and already right: no call (a re-run, resume)
     elif existing is not None:

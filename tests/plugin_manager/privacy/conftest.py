@@ -84,10 +84,11 @@ def wired(worker: WorkerSupervisor, store: Tenant, chatwoot: ChatwootHandle, wor
 @pytest.fixture(params=["twenty", "krayin"])
 def every_connector(request: pytest.FixtureRequest, wired: dict[str, Any], store: Tenant,
                     glpi: Any, krayin: Any, enable_krayin: Any) -> dict[str, Any]:
-    """``wired`` plus GLPI and the campaigns on for ``store``; the CRM backend of the store
+    """``wired`` plus GLPI, the campaigns and Kokó on for ``store``; the CRM backend of the store
     is Twenty or Krayin (the parameter). The bot API and the inbox are on with Chatwoot."""
     glpi_fixtures.connect_glpi(store, glpi)
     set_enabled("crm_campaigns", store, True)
+    set_enabled("koko", store, True)
     backend = request.param
     if backend == "krayin":
         enable_krayin(krayin, tenant=store)

@@ -155,7 +155,8 @@ def _converse(wired: dict[str, Any], partner: Partner, conversation_id: int = 31
     ):
         before = InboundDelivery.objects.filter(status="processed").count()
         assert _post(wired, payload).status_code == 200
-        wait_for(lambda n=before: _processed(n + 1), message=f"{payload['event']} processed")
+        wait_for(lambda n=before: _processed(n + 1), timeout=120,
+                 message=f"{payload['event']} processed")
     link = wait_for(lambda: GlpiTicketLink.objects.filter(
         tenant__slug="kgc-szeged", conversation_id=conversation_id,
         ticket_id__isnull=False).first(), message="the GLPI ticket")
@@ -197,7 +198,8 @@ def _bot_lookup(store: Any) -> None:
     assert api.get(f"/api/v1/customers/by-phone/{PHONE}").status_code == 200
 
 
-SYSTEMS = {"erp", "eventbus", "chatwoot", "bot_api", "twenty", "krayin", "glpi", "campaigns"}
+SYSTEMS = {"erp", "eventbus", "chatwoot", "bot_api", "twenty", "krayin", "glpi", "campaigns",
+           "koko"}
 
 
 def test_erasure_leaves_verified_receipts_and_no_trace(every_connector, store) -> None:
