@@ -16,6 +16,7 @@ from apps.plugin_manager.plugins import (
 OUTBOUND = "apps.crm_plugin.backends"
 # The Chatwoot connector's emitted event (its event_types.EMITTED), shown on Krayin timelines.
 CHATWOOT_CONVERSATION_OPENED = "chatwoot.conversation_created"
+CHATWOOT_CONVERSATION_STATUS = "chatwoot.conversation_status_changed"
 
 
 class CrmPluginConfig(PluginAppConfig):
@@ -40,6 +41,7 @@ class CrmPluginConfig(PluginAppConfig):
         "worklog.completed": f"{OUTBOUND}.worklog_completed",
         "order.delivered": f"{OUTBOUND}.order_delivered",
         CHATWOOT_CONVERSATION_OPENED: f"{OUTBOUND}.conversation_created",
+        CHATWOOT_CONVERSATION_STATUS: f"{OUTBOUND}.conversation_status_changed",
     }
     settings_schema = (
         SettingField("crm_backend", "CRM rendszer", SettingKind.STRING, env="CRM_BACKEND",

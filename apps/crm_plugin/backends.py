@@ -87,6 +87,11 @@ def conversation_created(context: DeliveryContext) -> None:
     _dispatch("conversation_created", context)
 
 
+def conversation_status_changed(context: DeliveryContext) -> None:
+    _dispatch("conversation_status_changed", context)
+
+
 __all__ = ("BACKENDS", "BACKEND_LABELS", "DEFAULT_BACKEND", "KRAYIN", "TWENTY", "UnknownBackend",
-           "backend_of", "conversation_created", "order_delivered", "remove_partner",
+           "backend_of", "conversation_created", "conversation_status_changed",
+           "order_delivered", "remove_partner",
            "rental_completed", "rental_late", "sync_partner", "worklog_completed")

@@ -174,6 +174,15 @@ def conversation_note(conversation_id: str, worklog_number: str | None,
     return key, keyed_title(key, "Chatwoot beszélgetés"), comment
 
 
+def resolution_note(conversation_id: str, occurrence: int,
+                    display_number: str | None = None) -> tuple[str, str, str]:
+    """One note per resolution of a conversation (`occurrence`: the event's id, so a
+    conversation reopened and resolved again gets a second one, a replay none)."""
+    key = f"CW-{conversation_id}-R{occurrence}"
+    comment = f"Chatwoot beszélgetés #{display_number or conversation_id} lezárva"
+    return key, keyed_title(key, "Chatwoot beszélgetés lezárva"), comment
+
+
 def note_activity(person_id: int, title: str, comment: str) -> JsonObject:
     return {"type": "note", "title": title, "comment": comment, "person_id": person_id}
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from apps.crm_plugin.erp_history import RecordKind, deliverable_row
+from apps.plugin_manager.eventbus import external_refs
 from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 from kgc_erp.partners.models import Partner
 from kgc_erp.service.models import Worklog
@@ -20,7 +21,7 @@ from kgc_erp.service.models import Worklog
 from . import mappers
 from .activities import push_note
 from .client import KrayinClient
-from .config import KrayinConfig
+from .config import SYSTEM, KrayinConfig
 from .leads import CONVERSATION_OBJECT_TYPE, ensure_lead, is_purchase
 from .partner_sync import push_history, push_partners
 from .persons import delete_person
@@ -110,5 +111,31 @@ def conversation_created(context: DeliveryContext) -> None:
                         maybe_done=_retry(context))  # fmt: skip
 
 
-__all__ = ("conversation_created", "krayin_client", "remove_partner", "rental_late",
-           "sync_history", "sync_partner")
+RESOLUTION_OBJECT_TYPE = "chatwoot.conversation.resolution"
+RESOLVED = "resolved"
+
+
+def conversation_status_changed(context: DeliveryContext) -> None:
+    """chatwoot.conversation_status_changed to `resolved`: a note on the timeline of the
+    person the conversation's own note is on, once per resolution. A conversation with no
+    partner behind it (no note) has no timeline to go on."""
+    if context.payload.get("status") != RESOLVED:
+        return
+    conversation_id = str(context.object_id)
+    opened = external_refs.find_ref(SYSTEM, tenant=context.tenant.pk,
+                                    object_type=CONVERSATION_OBJECT_TYPE,
+                                    object_id=conversation_id)  # fmt: skip
+    person_id = opened.data.get("person_id") if opened is not None else None
+    if not isinstance(person_id, int):
+        return
+    display = str(context.payload.get("conversation_id") or "") or None
+    with krayin_client(context) as client:
+        push_note(client, person_id=person_id, tenant_id=context.tenant.pk, obj=None,
+                  object_type=RESOLUTION_OBJECT_TYPE,
+                  object_id=f"{conversation_id}:{context.event.pk}",
+                  note=mappers.resolution_note(conversation_id, context.event.pk, display),
+                  maybe_done=_retry(context))  # fmt: skip
+
+
+__all__ = ("conversation_created", "conversation_status_changed", "krayin_client",
+           "remove_partner", "rental_late", "sync_history", "sync_partner")

@@ -73,6 +73,40 @@ def test_a_conversation_is_one_note_and_a_purchase_one_lead(crm) -> None:
     assert len([a for a in activities_of(crm, person["id"]) if "Chatwoot" in str(a["title"])]) == 2
 
 
+def _status(partner: Any, conversation_id: int, status: str) -> None:
+    with transaction.atomic():
+        emit_event("chatwoot.conversation_status_changed", tenant_id=partner.tenant_id,
+                   object_type="chatwoot.conversation", object_id=str(conversation_id),
+                   payload={"account_id": 1, "conversation_id": conversation_id,
+                            "status": status, "previous_status": "open"})  # fmt: skip
+
+
+def test_a_resolved_conversation_is_one_note_per_resolution(crm) -> None:
+    partner = PartnerFactory(name="Kis Éva", email="eva@example.hu")
+    _conversation(partner, 501, ["szerviz"])
+    _status(partner, 501, "pending")  # not a resolution: nothing
+    _status(partner, 501, "resolved")
+    wait_for(lambda: len(crm_deliveries()) >= 4 and all_crm_deliveries_finished(),
+             message="the deliveries")  # fmt: skip
+    person = person_of(crm, partner.pk)
+    assert person is not None
+
+    def resolutions() -> list[str]:
+        return [str(a["title"]) for a in activities_of(crm, person["id"])
+                if "lezárva" in str(a["title"])]  # fmt: skip
+
+    (first,) = resolutions()
+    assert first.startswith("[CW-501-R") and first.endswith("Chatwoot beszélgetés lezárva")
+    # Reopened and resolved again: a second note; a conversation nobody is behind: none.
+    _status(partner, 501, "open")
+    _status(partner, 501, "resolved")
+    _status(partner, 999, "resolved")
+    wait_for(lambda: len(crm_deliveries()) >= 7 and all_crm_deliveries_finished(),
+             message="the second resolution")  # fmt: skip
+    assert len(resolutions()) == 2 and first in resolutions()
+    assert {d.status for d in crm_deliveries()} == {"succeeded"}
+
+
 def _lead(crm, partner: Any) -> dict[str, Any]:
     _conversation(partner, 400, ["ertekesites"])
     try:

@@ -3,6 +3,8 @@ worker -> the backend dispatch -> the Krayin handler -> the Krayin sandbox."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from apps.crm_plugin.krayin.mappers import SUMMARY_TITLE, marker_email
@@ -16,10 +18,12 @@ from .helpers import (
     activities_of,
     all_crm_deliveries_finished,
     api,
+    client_for,
     control,
     crm_deliveries,
     person_of,
     persons,
+    state,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -99,3 +103,34 @@ def test_a_lost_response_and_a_retried_delivery_still_make_one_person(crm) -> No
     assert person is not None and len(persons(crm)) == 1
     assert len([a for a in activities_of(crm, person["id"])
                 if a["title"] == SUMMARY_TITLE]) == 1  # fmt: skip
+
+
+def test_the_worker_and_another_process_share_one_token(crm) -> None:
+    """Two processes of one Krayin user (the Celery worker delivering, this process calling
+    meanwhile): one login between them, no revocation loop, every delivery succeeds."""
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def meanwhile() -> None:
+        try:
+            with client_for(crm) as client:
+                while not stop.is_set():
+                    client.request("GET", "get")
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=meanwhile)
+    thread.start()
+    try:
+        partners = [PartnerFactory() for _ in range(6)]
+        wait_for(lambda: len(crm_deliveries()) >= 6 and all_crm_deliveries_finished(),
+                 message="the deliveries")  # fmt: skip
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not errors, errors
+    # Counted before reading the persons back (the helpers log in as the salesperson).
+    assert state(crm)["login_count"] == 1
+    assert {d.status for d in crm_deliveries()} == {Delivery.Status.SUCCEEDED}
+    assert all(person_of(crm, p.pk) is not None for p in partners)
+
