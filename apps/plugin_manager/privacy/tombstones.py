@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import timezone
@@ -27,9 +28,16 @@ from .models import PrivacyRequest, Tombstone
 log = logging.getLogger("privacy.tombstones")
 
 
-def _key() -> bytes:
-    secret = getattr(settings, "PRIVACY_TOMBSTONE_KEY", "") or settings.SECRET_KEY
-    return hashlib.sha256(b"kgc-erp.privacy-tombstone:" + str(secret).encode()).digest()
+def _secret() -> str:
+    return str(getattr(settings, "PRIVACY_TOMBSTONE_KEY", "") or settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=4)
+def _keyed(secret: str) -> hmac.HMAC:
+    """The HMAC state after the key, copied per value: a campaign selection hashes up to
+    one address per candidate, and re-deriving the key each time tripled the cost."""
+    key = hashlib.sha256(b"kgc-erp.privacy-tombstone:" + secret.encode()).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def normalised_phone(raw: str) -> str:
@@ -47,7 +55,9 @@ def digest(kind: str, value: str) -> str:
     normal = normalised_phone(value) if kind == Tombstone.Kind.PHONE else normalised_email(value)
     if not normal:
         return ""
-    return hmac.new(_key(), f"{kind}:{normal}".encode(), hashlib.sha256).hexdigest()
+    keyed = _keyed(_secret()).copy()
+    keyed.update(f"{kind}:{normal}".encode())
+    return keyed.hexdigest()
 
 
 def _digests(phone: str, email: str) -> list[tuple[str, str]]:

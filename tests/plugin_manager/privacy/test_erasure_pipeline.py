@@ -307,6 +307,8 @@ def test_a_failed_first_delete_is_retried_and_the_request_completes(every_connec
 
     assert sandbox_json(chatwoot, "GET", "/_sandbox/faults") == {"fault": None}
     assert glpi.state()["faults_injected"] >= 1
+    if wired["backend"] == "krayin":
+        assert krayin.sandbox.faults.injected == 1, "a DELETE of the person failed once"
     assert DeliveryAttempt.objects.exclude(outcome="succeeded").exists(), "a retry happened"
     steps = {s.system: s for s in request.steps.all()}
     assert all(s.status == PrivacyStep.Status.DONE for s in steps.values())
