@@ -1,0 +1,319 @@
+"""Sending one batch of CampaignSend rows: the work of one `campaign.send_due` delivery.
+
+Per batch: one statement fails what a killed attempt left "sending" and one query loads
+the pending rows with their partners and campaigns; the rows the templates name are
+prefetched, the templates looked up once, the tenant's rate-limit tokens taken in one
+Redis call, and the e-mails go over one SMTP connection.
+
+Per e-mail, one statement, committed before that e-mail's SMTP transaction: it writes the
+outcomes of the e-mails before it and claims this one (pending → sending, with exactly
+what goes out), re-checking in the same statement that the partner is still active, still
+has this address and, for marketing, still consents. Claiming the whole batch as
+"sending" up front would save those statements but would turn every not-yet-sent e-mail
+of a batch whose worker is killed into an uncertain one (failed, never sent); this way
+at most the one e-mail inside its SMTP transaction is uncertain, as with one delivery per
+e-mail. The last outcomes are written in one statement at the end.
+
+What can happen to one e-mail, and what it means:
+
+- skipped: inactive or erased partner, no address, an erased person's address
+  (privacy tombstone), no marketing consent; checked at load and again at the claim;
+- sent (250);
+- failed: a 5xx answer (the reason is kept), or uncertain (the connection broke after
+  its data was complete, or a previous attempt was killed inside its SMTP transaction);
+- back to pending: a 4xx answer, a connection lost before its data was complete, the
+  rate limit, the batch's time budget: the delivery is retried and finds only these.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import make_msgid
+from typing import TYPE_CHECKING
+
+from django.apps import apps
+from django.db import connection
+from django.utils import timezone
+
+from apps.plugin_manager.eventbus import tuning
+
+from . import rate_limit
+from .errors import EmailRejected, EmailTemporarilyRefused, RateLimited
+from .models import CampaignSend
+from .rendering import BatchRenderer, RenderedEmail, RowCache
+from .sending import DeliveryUncertain, SmtpSession, message_domain
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
+
+log = logging.getLogger("crm_plugin.campaigns")
+S = CampaignSend.Status
+
+UNCERTAIN = ("bizonytalan: a küldés közben leállt a feldolgozó, a szerver megkaphatta a "
+             "levelet; a kettős küldés elkerülésére nem küldtük újra")
+UNCERTAIN_CONNECTION = ("bizonytalan: a kapcsolat a levél átadása után, a szerver válasza "
+                        "előtt megszakadt, a szerver megkaphatta a levelet; a kettős küldés "
+                        "elkerülésére nem küldtük újra")
+NO_ADDRESS = "nincs e-mail cím vagy a partner inaktív"
+NO_CONSENT = "nincs marketing hozzájárulás"
+TOMBSTONED = "a cím egy törölt személyé (adatvédelmi törlés)"
+CHANGED = "a partner címe vagy hozzájárulása a küldés előtt megváltozott"
+RATE_LIMITED = "a telephely küldési kerete elfogyott, később megy"
+OUT_OF_TIME = "a köteg időkerete elfogyott, később megy"
+
+_TABLE = CampaignSend._meta.db_table
+
+_FAIL_UNCERTAIN_SQL = f"""
+UPDATE {_TABLE} SET status = %(failed)s, error = %(error)s
+ WHERE id = ANY(%(ids)s) AND status = %(sending)s
+RETURNING id, message_id
+"""  # the table name is the model's, not input
+
+# Outcomes: each row changes only from the status this worker left it in.
+_OUTCOMES_CTE = f"""
+outcome AS (
+    UPDATE {_TABLE} s
+       SET status = o.status, error = o.error, sent_at = o.sent_at
+      FROM unnest(%(o_ids)s::bigint[], %(o_from)s::text[], %(o_status)s::text[],
+                  %(o_error)s::text[], %(o_sent_at)s::timestamptz[])
+           AS o(id, from_status, status, error, sent_at)
+     WHERE s.id = o.id AND s.status = o.from_status
+    RETURNING s.id
+)"""
+
+_OUTCOMES_SQL = f"WITH {_OUTCOMES_CTE} SELECT count(*) FROM outcome"
+
+_CLAIM_SQL = f"""
+WITH {_OUTCOMES_CTE}, claimed AS (
+    UPDATE {_TABLE} s
+       SET status = %(sending)s, to_email = %(to)s, subject = %(subject)s,
+           body_html = %(html)s, body_text = %(text)s, message_id = %(message_id)s,
+           error = ''
+      FROM partners_partner p
+     WHERE s.id = %(id)s AND s.status = %(pending)s
+       AND p.id = s.partner_id AND p.is_active AND p.email = %(to)s
+       AND (p.marketing_consent OR NOT %(marketing)s)
+    RETURNING s.id
+)
+SELECT (SELECT count(*) FROM claimed)
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    send_id: int
+    from_status: str
+    status: str
+    error: str = ""
+    sent_at: datetime | None = None
+
+
+@dataclass
+class BatchResult:
+    """What became of a batch's rows in this attempt."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    retry_after: float | None = None  # the rate limit's wait, when it held rows back
+    first_retry_error: str = ""
+    first_rejection: str = ""
+
+    def add(self, outcome: Outcome) -> None:
+        key = outcome.status
+        if outcome.status == S.FAILED and outcome.error.startswith("bizonytalan"):
+            key = "uncertain"
+        elif outcome.status == S.PENDING:
+            key = "requeued"
+            self.first_retry_error = self.first_retry_error or outcome.error
+        elif outcome.status == S.FAILED:
+            self.first_rejection = self.first_rejection or outcome.error
+        self.counts[key] += 1
+
+
+class OutcomeWriter:
+    """Collects outcomes and writes them with the next claim, or on `flush`."""
+
+    def __init__(self, result: BatchResult) -> None:
+        self.result = result
+        self.pending: list[Outcome] = []
+
+    def add(self, outcome: Outcome) -> None:
+        self.pending.append(outcome)
+        self.result.add(outcome)
+
+    def _params(self) -> dict[str, _SQLType]:
+        rows = self.pending
+        return {"o_ids": [o.send_id for o in rows], "o_from": [o.from_status for o in rows],
+                "o_status": [o.status for o in rows], "o_error": [o.error[:1000] for o in rows],
+                "o_sent_at": [o.sent_at for o in rows]}
+
+    def claim(self, send: CampaignSend, message_id: str, to: str, subject: str, html: str,
+              text: str) -> bool:
+        """Write the collected outcomes and claim `send` (committed on return); False when
+        the row is no longer pending or the partner no longer qualifies."""
+        params: dict[str, _SQLType] = {
+            **self._params(), "id": send.pk, "to": to, "subject": subject, "html": html,
+            "text": text, "message_id": message_id, "marketing": send.campaign.is_marketing,
+            "sending": S.SENDING, "pending": S.PENDING}
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_SQL, params)
+            (claimed,) = cursor.fetchone()
+        self.pending = []
+        return bool(claimed)
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(_OUTCOMES_SQL, self._params())
+        self.pending = []
+
+
+def batch_send_ids(payload: Mapping[str, object], object_id: str) -> list[int]:
+    """The rows of a delivery: the payload's list; an event from before batching named
+    its single row as the object."""
+    ids = payload.get("send_ids")
+    if isinstance(ids, list) and ids:
+        return [int(str(pk)) for pk in ids]
+    return [int(object_id)] if object_id.isdigit() else []
+
+
+def _fail_uncertain(ids: Sequence[int], result: BatchResult) -> None:
+    """Rows still "sending" were inside an SMTP transaction when an earlier attempt died."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FAIL_UNCERTAIN_SQL, {"ids": list(ids), "failed": S.FAILED,
+                                             "error": UNCERTAIN, "sending": S.SENDING})
+        rows = cursor.fetchall()
+    for send_id, message_id in rows:
+        log.warning("campaign.send.uncertain id=%s message_id=%s", send_id, message_id)
+        result.counts["uncertain"] += 1
+
+
+def _tombstoned_addresses(sends: Sequence[CampaignSend]) -> set[tuple[int, str]]:
+    """(tenant, address) pairs of erased people, when the privacy app is installed."""
+    if not apps.is_installed("apps.plugin_manager.privacy"):
+        return set()
+    from apps.plugin_manager.privacy.models import Tombstone
+    from apps.plugin_manager.privacy.tombstones import digest
+
+    by_digest: dict[str, list[tuple[int, str]]] = {}
+    for send in sends:
+        value = digest(Tombstone.Kind.EMAIL, send.partner.email)
+        if value:
+            by_digest.setdefault(value, []).append((send.tenant_id, send.partner.email))
+    if not by_digest:
+        return set()
+    found = Tombstone.objects.filter(kind=Tombstone.Kind.EMAIL, digest__in=list(by_digest),
+                                     lifted_at__isnull=True).values_list("tenant_id", "digest")
+    return {pair for tenant_id, value in found for pair in by_digest[value]
+            if pair[0] == tenant_id}
+
+
+def _skip_reason(send: CampaignSend, tombstoned: set[tuple[int, str]]) -> str:
+    partner = send.partner
+    if not partner.is_active or not partner.email:
+        return NO_ADDRESS
+    if (send.tenant_id, partner.email) in tombstoned:
+        return TOMBSTONED
+    if send.campaign.is_marketing and not partner.marketing_consent:
+        return NO_CONSENT
+    return ""
+
+
+def send_batch(send_ids: Sequence[int], *, tenant_id: int, per_minute: int) -> BatchResult:
+    """Send the batch's pending rows once each; see the module docstring."""
+    result = BatchResult()
+    _fail_uncertain(send_ids, result)
+    sends = list(CampaignSend.objects.filter(pk__in=list(send_ids), status=S.PENDING)
+                 .select_related("campaign", "partner").order_by("pk"))
+    writer = OutcomeWriter(result)
+    tombstoned = _tombstoned_addresses(sends)
+    sendable: list[CampaignSend] = []
+    for send in sends:
+        reason = _skip_reason(send, tombstoned)
+        if reason:
+            writer.add(Outcome(send.pk, S.PENDING, S.SKIPPED, reason))
+        else:
+            sendable.append(send)
+    grant = rate_limit.take_many(tenant_id, per_minute, len(sendable))
+    if grant.granted < len(sendable):
+        result.retry_after = grant.wait
+        for send in sendable[grant.granted:]:
+            result.add(Outcome(send.pk, S.PENDING, S.PENDING, RATE_LIMITED))
+        sendable = sendable[:grant.granted]
+    if sendable:
+        _send_all(sendable, writer, result)
+    writer.flush()
+    log.info("campaign.batch first_id=%s rows=%d %s", send_ids[0] if send_ids else None,
+             len(send_ids), " ".join(f"{k}={v}" for k, v in sorted(result.counts.items())))
+    return result
+
+
+def _send_all(sends: list[CampaignSend], writer: OutcomeWriter, result: BatchResult) -> None:
+    renderer = BatchRenderer(RowCache.for_contexts(send.context for send in sends))
+    domain = message_domain()
+    # Well inside the delivery's lease, so no second worker ever takes the batch over
+    # while this one is still sending.
+    deadline = time.monotonic() + tuning.lease().total_seconds() / 2
+    with SmtpSession() as session:
+        for index, send in enumerate(sends):
+            if not session.usable or time.monotonic() > deadline:
+                reason = (OUT_OF_TIME if session.usable
+                          else result.first_retry_error or "SMTP connection lost")
+                for rest in sends[index:]:
+                    result.add(Outcome(rest.pk, S.PENDING, S.PENDING, reason))
+                return
+            partner = send.partner
+            rendered = renderer.render(send.campaign, partner, send.context)
+            message_id = make_msgid(domain=domain)
+            raw = session.message(rendered, partner.email, message_id)
+            if not writer.claim(send, message_id, partner.email, rendered.subject,
+                                rendered.html, rendered.text):
+                # Consent withdrawn, erased or readdressed a moment ago (or another
+                # worker has it): not sent now; the retry decides with the new data.
+                writer.add(Outcome(send.pk, S.PENDING, S.PENDING, CHANGED))
+                continue
+            writer.add(_transact(session, send, partner.email, raw, rendered, message_id))
+
+
+def _transact(session: SmtpSession, send: CampaignSend, to: str, raw: bytes,
+              rendered: RenderedEmail, message_id: str) -> Outcome:
+    try:
+        session.send(to, raw, rendered, message_id)
+    except EmailRejected as exc:
+        log.info("campaign.send.rejected id=%s reason=%s", send.pk, exc.message)
+        return Outcome(send.pk, S.SENDING, S.FAILED, exc.message)
+    except DeliveryUncertain as exc:
+        log.warning("campaign.send.uncertain id=%s message_id=%s: %s", send.pk, message_id,
+                    exc)
+        return Outcome(send.pk, S.SENDING, S.FAILED, UNCERTAIN_CONNECTION)
+    except EmailTemporarilyRefused as exc:
+        return Outcome(send.pk, S.SENDING, S.PENDING, exc.message)
+    except Exception as exc:
+        # Our own failure before or while talking to the server, with the connection
+        # still sane: nothing was completed; send it again later.
+        log.exception("campaign.send.error id=%s", send.pk)
+        return Outcome(send.pk, S.SENDING, S.PENDING, f"{type(exc).__name__}: {exc}")
+    return Outcome(send.pk, S.SENDING, S.SENT, "", timezone.now())
+
+
+def raise_for(result: BatchResult) -> None:
+    """The delivery's outcome: retried while rows wait, dead when e-mails were rejected
+    and nothing waits (the reasons are on the rows), succeeded otherwise."""
+    counts = result.counts
+    summary = ", ".join(f"{key}={value}" for key, value in sorted(counts.items()))
+    if counts["requeued"]:
+        if result.retry_after is not None:
+            raise RateLimited(f"a telephely küldési kerete elfogyott ({summary})",
+                              retry_after=result.retry_after)
+        raise EmailTemporarilyRefused(f"{result.first_retry_error} ({summary})")
+    if counts[S.FAILED]:
+        raise EmailRejected(result.first_rejection if counts[S.FAILED] == 1
+                            else f"{result.first_rejection} ({summary})")
+
+
+__all__ = ("UNCERTAIN", "BatchResult", "batch_send_ids", "raise_for", "send_batch")

@@ -1,0 +1,98 @@
+"""The wire bytes of one campaign e-mail, written directly.
+
+Every campaign e-mail has the same shape: multipart/alternative with a UTF-8 plain text
+part and a UTF-8 HTML part, a handful of headers, the RFC 8058 pair on marketing e-mails.
+Building it through Django's EmailMessage and the `email` package's generator costs
+about half a millisecond of CPU per message (header refolding with the modern policy is
+most of it), as much as the SMTP conversation itself; at thousands of e-mails per
+campaign on two cores that is the difference between keeping up with the mail server and
+not. So the batch sender writes these bytes itself, with the standard library's encoders:
+
+- headers: RFC 2047 encoded words (`email.header.Header`, at most 76 characters a line)
+  for anything not ASCII; addresses through Django's `sanitize_address` unless plainly
+  ASCII;
+- bodies: 8bit (as Django sends them) while every line fits in RFC 5322's 998 octets,
+  quoted-printable otherwise; CRLF line ends, as SMTP wants them.
+
+tests/crm_plugin/campaigns/test_mime.py parses the result with the standard library and
+compares it with what Django's builder (`sending.build_message`) produces.
+"""
+
+from __future__ import annotations
+
+import binascii
+import secrets
+from email.header import Header
+from email.utils import formatdate
+
+from django.conf import settings
+from django.core.mail.message import sanitize_address
+
+from .rendering import RenderedEmail
+
+CRLF = "\r\n"
+MAX_LINE_OCTETS = 998
+_ADDRESS_SPECIALS = frozenset('<>()[]\\,;:"\t\r\n ')
+
+
+def encode_header(value: str, name: str) -> str:
+    """A header value as it goes on the wire: as is when ASCII, else encoded words."""
+    value = " ".join(value.split())  # no header injection, no stray folding
+    if value.isascii() and len(name) + len(value) + 2 <= MAX_LINE_OCTETS:
+        return value
+    return Header(value, "utf-8", header_name=name).encode(linesep=CRLF)
+
+
+def format_address(address: str) -> str:
+    """An address for From/To: plain ASCII addresses as they are, the rest through Django
+    (display names encoded, IDN domains in punycode)."""
+    if address.isascii() and not (_ADDRESS_SPECIALS & set(address)):
+        return address
+    return sanitize_address(address, "utf-8")
+
+
+def _part(content_type: str, body: str) -> str:
+    text = body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", CRLF)
+    if not text.endswith(CRLF):
+        text += CRLF
+    data = text.encode("utf-8")
+    if all(len(line) <= MAX_LINE_OCTETS for line in data.split(b"\r\n")):
+        encoding, payload = "8bit", text
+    else:
+        encoding = "quoted-printable"
+        payload = binascii.b2a_qp(data, istext=True).decode("ascii")
+    return (f'Content-Type: {content_type}; charset="utf-8"{CRLF}'
+            f"Content-Transfer-Encoding: {encoding}{CRLF}{CRLF}{payload}")
+
+
+def _boundary(*bodies: str) -> str:
+    while True:
+        boundary = f"=_kgc_{secrets.token_hex(16)}"
+        if not any(boundary in body for body in bodies):
+            return boundary
+
+
+def message_bytes(rendered: RenderedEmail, *, to: str, from_header: str,
+                  message_id: str, date: str | None = None) -> bytes:
+    """The complete message (headers and both parts) with CRLF line ends."""
+    boundary = _boundary(rendered.text, rendered.html)
+    headers = [
+        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+        ("MIME-Version", "1.0"),
+        ("Subject", encode_header(rendered.subject, "Subject")),
+        ("From", from_header),
+        ("To", format_address(to)),
+        ("Date", date or formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
+        ("Message-ID", message_id),
+    ]
+    if rendered.one_click_url:
+        headers.append(("List-Unsubscribe", f"<{rendered.one_click_url}>"))
+        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    head = "".join(f"{name}: {value}{CRLF}" for name, value in headers)
+    return (f"{head}{CRLF}"
+            f"--{boundary}{CRLF}{_part('text/plain', rendered.text)}"
+            f"--{boundary}{CRLF}{_part('text/html', rendered.html)}"
+            f"--{boundary}--{CRLF}").encode()
+
+
+__all__ = ("encode_header", "format_address", "message_bytes")
