@@ -1,23 +1,33 @@
 """Sending one batch of CampaignSend rows: the work of one `campaign.send_due` delivery.
 
-Per batch: one statement fails what a killed attempt left "sending" and one query loads
-the pending rows with their partners and campaigns; the rows the templates name are
-prefetched, the templates looked up once, the tenant's rate-limit tokens taken in one
-Redis call, and the e-mails go over one SMTP connection.
+Per batch: one statement settles what a killed attempt left behind, one takes the pending
+rows (pending → claimed, committed), one query loads them with their partners and
+campaigns; the rows the templates name are prefetched, the templates looked up once, the
+tenant's rate-limit tokens taken in one Redis call, and the e-mails go over one SMTP
+connection. The remaining outcomes are written in one statement at the end.
 
-Per e-mail, one statement, committed before that e-mail's SMTP transaction: it writes the
-outcomes of the e-mails before it and claims this one (pending → sending, with exactly
-what goes out), re-checking in the same statement that the partner is still active, still
-has this address and, for marketing, still consents. Claiming the whole batch as
-"sending" up front would save those statements but would turn every not-yet-sent e-mail
-of a batch whose worker is killed into an uncertain one (failed, never sent); this way
-at most the one e-mail inside its SMTP transaction is uncertain, as with one delivery per
-e-mail. The last outcomes are written in one statement at the end.
+Per e-mail, one statement before its SMTP transaction: it writes the outcomes of the
+e-mails before it and marks this one "sending" (claimed → sending, with exactly what goes
+out), re-checking in the same statement that the partner is still active, still has this
+address and, for marketing, still consents. So at most the one e-mail inside its SMTP
+transaction is uncertain when a worker is killed, as with one delivery per e-mail;
+marking the whole batch "sending" up front would make every unsent e-mail of a killed
+batch uncertain (failed, never sent).
+
+That statement commits without waiting for the WAL flush (`synchronous_commit` off for
+its own transaction only): a flush per e-mail is 4-10 ms on this kind of disk, more than
+everything else per e-mail together. It is visible at once and survives any worker, and
+the batch's last statement and the delivery's finish (ordinary commits) flush it. Only a
+crash of the database server itself can lose it, and that is detected: a row still
+"claimed" that was claimed before the server's current start (`pg_postmaster_start_time`)
+may have lost its "sending" mark, so it is failed as uncertain instead of being sent
+again. (With synchronous replication to a standby, a failover could lose such a commit
+without that signal; this deployment has no synchronous standby.)
 
 What can happen to one e-mail, and what it means:
 
 - skipped: inactive or erased partner, no address, an erased person's address
-  (privacy tombstone), no marketing consent; checked at load and again at the claim;
+  (privacy tombstone), no marketing consent; checked at load and again when marked;
 - sent (250);
 - failed: a 5xx answer (the reason is kept), or uncertain (the connection broke after
   its data was complete, or a previous attempt was killed inside its SMTP transaction);
@@ -56,6 +66,8 @@ S = CampaignSend.Status
 
 UNCERTAIN = ("bizonytalan: a küldés közben leállt a feldolgozó, a szerver megkaphatta a "
              "levelet; a kettős küldés elkerülésére nem küldtük újra")
+UNCERTAIN_RESTART = ("bizonytalan: a küldés közben újraindult az adatbázis, a szerver "
+                     "megkaphatta a levelet; a kettős küldés elkerülésére nem küldtük újra")
 UNCERTAIN_CONNECTION = ("bizonytalan: a kapcsolat a levél átadása után, a szerver válasza "
                         "előtt megszakadt, a szerver megkaphatta a levelet; a kettős küldés "
                         "elkerülésére nem küldtük újra")
@@ -68,11 +80,26 @@ OUT_OF_TIME = "a köteg időkerete elfogyott, később megy"
 
 _TABLE = CampaignSend._meta.db_table
 
-_FAIL_UNCERTAIN_SQL = f"""
-UPDATE {_TABLE} SET status = %(failed)s, error = %(error)s
- WHERE id = ANY(%(ids)s) AND status = %(sending)s
-RETURNING id, message_id
+# What an earlier attempt left: "sending" was on the wire (uncertain); "claimed" was not,
+# unless the database restarted since (then its "sending" mark may be lost).
+_SETTLE_SQL = f"""
+UPDATE {_TABLE}
+   SET status = CASE WHEN restarted OR status = %(sending)s THEN %(failed)s
+                     ELSE %(pending)s END,
+       error = CASE WHEN status = %(sending)s THEN %(uncertain)s
+                    WHEN restarted THEN %(uncertain_restart)s ELSE '' END
+  FROM (SELECT id AS settled_id, claimed_at < pg_postmaster_start_time() AS restarted
+          FROM {_TABLE}
+         WHERE id = ANY(%(ids)s) AND status IN (%(sending)s, %(claimed)s)) AS earlier
+ WHERE id = earlier.settled_id
+RETURNING id, status, message_id
 """  # the table name is the model's, not input
+
+_CLAIM_BATCH_SQL = f"""
+UPDATE {_TABLE} SET status = %(claimed)s, claimed_at = now()
+ WHERE id = ANY(%(ids)s) AND status = %(pending)s
+RETURNING id, claimed_at
+"""
 
 # Outcomes: each row changes only from the status this worker left it in.
 _OUTCOMES_CTE = f"""
@@ -88,19 +115,20 @@ outcome AS (
 
 _OUTCOMES_SQL = f"WITH {_OUTCOMES_CTE} SELECT count(*) FROM outcome"
 
-_CLAIM_SQL = f"""
-WITH {_OUTCOMES_CTE}, claimed AS (
+_MARK_SQL = f"""
+WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true) AS value),
+{_OUTCOMES_CTE}, marked AS (
     UPDATE {_TABLE} s
        SET status = %(sending)s, to_email = %(to)s, subject = %(subject)s,
            body_html = %(html)s, body_text = %(text)s, message_id = %(message_id)s,
            error = ''
       FROM partners_partner p
-     WHERE s.id = %(id)s AND s.status = %(pending)s
+     WHERE s.id = %(id)s AND s.status = %(claimed)s AND s.claimed_at = %(claimed_at)s
        AND p.id = s.partner_id AND p.is_active AND p.email = %(to)s
        AND (p.marketing_consent OR NOT %(marketing)s)
     RETURNING s.id
 )
-SELECT (SELECT count(*) FROM claimed)
+SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM no_flush)
 """
 
 
@@ -137,8 +165,10 @@ class BatchResult:
 class OutcomeWriter:
     """Collects outcomes and writes them with the next claim, or on `flush`."""
 
-    def __init__(self, result: BatchResult) -> None:
+    def __init__(self, result: BatchResult, claimed_at: datetime | None) -> None:
         self.result = result
+        # Which claim is ours: a row taken over by another attempt is never marked by us.
+        self.claimed_at = claimed_at
         self.pending: list[Outcome] = []
 
     def add(self, outcome: Outcome) -> None:
@@ -151,19 +181,19 @@ class OutcomeWriter:
                 "o_status": [o.status for o in rows], "o_error": [o.error[:1000] for o in rows],
                 "o_sent_at": [o.sent_at for o in rows]}
 
-    def claim(self, send: CampaignSend, message_id: str, to: str, subject: str, html: str,
-              text: str) -> bool:
-        """Write the collected outcomes and claim `send` (committed on return); False when
-        the row is no longer pending or the partner no longer qualifies."""
+    def mark_sending(self, send: CampaignSend, message_id: str, to: str, subject: str,
+                     html: str, text: str) -> bool:
+        """Write the collected outcomes and mark `send` "sending" (committed on return);
+        False when the partner no longer qualifies (or the row is no longer ours)."""
         params: dict[str, _SQLType] = {
             **self._params(), "id": send.pk, "to": to, "subject": subject, "html": html,
             "text": text, "message_id": message_id, "marketing": send.campaign.is_marketing,
-            "sending": S.SENDING, "pending": S.PENDING}
+            "sending": S.SENDING, "claimed": S.CLAIMED, "claimed_at": self.claimed_at}
         with connection.cursor() as cursor:
-            cursor.execute(_CLAIM_SQL, params)
-            (claimed,) = cursor.fetchone()
+            cursor.execute(_MARK_SQL, params)
+            marked, _ = cursor.fetchone()
         self.pending = []
-        return bool(claimed)
+        return bool(marked)
 
     def flush(self) -> None:
         if not self.pending:
@@ -182,15 +212,29 @@ def batch_send_ids(payload: Mapping[str, object], object_id: str) -> list[int]:
     return [int(object_id)] if object_id.isdigit() else []
 
 
-def _fail_uncertain(ids: Sequence[int], result: BatchResult) -> None:
-    """Rows still "sending" were inside an SMTP transaction when an earlier attempt died."""
+def _settle_earlier_attempt(ids: Sequence[int], result: BatchResult) -> None:
+    """Rows an earlier attempt left "sending" were inside an SMTP transaction when it died:
+    failed as uncertain. Rows it left "claimed" were not: pending again (unless the
+    database restarted since; see the module docstring)."""
     with connection.cursor() as cursor:
-        cursor.execute(_FAIL_UNCERTAIN_SQL, {"ids": list(ids), "failed": S.FAILED,
-                                             "error": UNCERTAIN, "sending": S.SENDING})
+        cursor.execute(_SETTLE_SQL, {
+            "ids": list(ids), "failed": S.FAILED, "pending": S.PENDING,
+            "sending": S.SENDING, "claimed": S.CLAIMED, "uncertain": UNCERTAIN,
+            "uncertain_restart": UNCERTAIN_RESTART})
         rows = cursor.fetchall()
-    for send_id, message_id in rows:
-        log.warning("campaign.send.uncertain id=%s message_id=%s", send_id, message_id)
-        result.counts["uncertain"] += 1
+    for send_id, status, message_id in rows:
+        if status == S.FAILED:
+            log.warning("campaign.send.uncertain id=%s message_id=%s", send_id, message_id)
+            result.counts["uncertain"] += 1
+
+
+def _claim(ids: Sequence[int]) -> tuple[list[int], datetime | None]:
+    """pending → claimed (committed); the ids taken and the claim's time (its token)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_BATCH_SQL, {"ids": list(ids), "claimed": S.CLAIMED,
+                                          "pending": S.PENDING})
+        rows = cursor.fetchall()
+    return [row[0] for row in rows], (rows[0][1] if rows else None)
 
 
 def _tombstoned_addresses(sends: Sequence[CampaignSend]) -> set[tuple[int, str]]:
@@ -227,27 +271,31 @@ def _skip_reason(send: CampaignSend, tombstoned: set[tuple[int, str]]) -> str:
 def send_batch(send_ids: Sequence[int], *, tenant_id: int, per_minute: int) -> BatchResult:
     """Send the batch's pending rows once each; see the module docstring."""
     result = BatchResult()
-    _fail_uncertain(send_ids, result)
-    sends = list(CampaignSend.objects.filter(pk__in=list(send_ids), status=S.PENDING)
+    _settle_earlier_attempt(send_ids, result)
+    claimed, claimed_at = _claim(send_ids)
+    sends = list(CampaignSend.objects.filter(pk__in=claimed)
                  .select_related("campaign", "partner").order_by("pk"))
-    writer = OutcomeWriter(result)
-    tombstoned = _tombstoned_addresses(sends)
-    sendable: list[CampaignSend] = []
-    for send in sends:
-        reason = _skip_reason(send, tombstoned)
-        if reason:
-            writer.add(Outcome(send.pk, S.PENDING, S.SKIPPED, reason))
-        else:
-            sendable.append(send)
-    grant = rate_limit.take_many(tenant_id, per_minute, len(sendable))
-    if grant.granted < len(sendable):
-        result.retry_after = grant.wait
-        for send in sendable[grant.granted:]:
-            result.add(Outcome(send.pk, S.PENDING, S.PENDING, RATE_LIMITED))
-        sendable = sendable[:grant.granted]
-    if sendable:
-        _send_all(sendable, writer, result)
-    writer.flush()
+    writer = OutcomeWriter(result, claimed_at)
+    try:
+        tombstoned = _tombstoned_addresses(sends)
+        sendable: list[CampaignSend] = []
+        for send in sends:
+            reason = _skip_reason(send, tombstoned)
+            if reason:
+                writer.add(Outcome(send.pk, S.CLAIMED, S.SKIPPED, reason))
+            else:
+                sendable.append(send)
+        grant = rate_limit.take_many(tenant_id, per_minute, len(sendable))
+        if grant.granted < len(sendable):
+            result.retry_after = grant.wait
+            for send in sendable[grant.granted:]:
+                writer.add(Outcome(send.pk, S.CLAIMED, S.PENDING, RATE_LIMITED))
+            sendable = sendable[:grant.granted]
+        if sendable:
+            _send_all(sendable, writer, result)
+    finally:
+        # An ordinary commit: it also flushes the e-mails' unflushed marks.
+        writer.flush()
     log.info("campaign.batch first_id=%s rows=%d %s", send_ids[0] if send_ids else None,
              len(send_ids), " ".join(f"{k}={v}" for k, v in sorted(result.counts.items())))
     return result
@@ -265,17 +313,17 @@ def _send_all(sends: list[CampaignSend], writer: OutcomeWriter, result: BatchRes
                 reason = (OUT_OF_TIME if session.usable
                           else result.first_retry_error or "SMTP connection lost")
                 for rest in sends[index:]:
-                    result.add(Outcome(rest.pk, S.PENDING, S.PENDING, reason))
+                    writer.add(Outcome(rest.pk, S.CLAIMED, S.PENDING, reason))
                 return
             partner = send.partner
             rendered = renderer.render(send.campaign, partner, send.context)
             message_id = make_msgid(domain=domain)
             raw = session.message(rendered, partner.email, message_id)
-            if not writer.claim(send, message_id, partner.email, rendered.subject,
-                                rendered.html, rendered.text):
-                # Consent withdrawn, erased or readdressed a moment ago (or another
-                # worker has it): not sent now; the retry decides with the new data.
-                writer.add(Outcome(send.pk, S.PENDING, S.PENDING, CHANGED))
+            if not writer.mark_sending(send, message_id, partner.email, rendered.subject,
+                                       rendered.html, rendered.text):
+                # Consent withdrawn, erased or readdressed a moment ago: not sent now;
+                # the retry decides with the new data.
+                writer.add(Outcome(send.pk, S.CLAIMED, S.PENDING, CHANGED))
                 continue
             writer.add(_transact(session, send, partner.email, raw, rendered, message_id))
 
