@@ -46,6 +46,7 @@ from datetime import datetime
 from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
+import psycopg
 from django.apps import apps
 from django.db import connection
 from django.utils import timezone
@@ -77,6 +78,7 @@ TOMBSTONED = "a cím egy törölt személyé (adatvédelmi törlés)"
 CHANGED = "a partner címe vagy hozzájárulása a küldés előtt megváltozott"
 RATE_LIMITED = "a telephely küldési kerete elfogyott, később megy"
 OUT_OF_TIME = "a köteg időkerete elfogyott, később megy"
+NOT_RENDERED = "a levél nem állítható össze"
 
 _TABLE = CampaignSend._meta.db_table
 
@@ -95,12 +97,6 @@ UPDATE {_TABLE}
 RETURNING id, status, message_id
 """  # the table name is the model's, not input
 
-_CLAIM_BATCH_SQL = f"""
-UPDATE {_TABLE} SET status = %(claimed)s, claimed_at = now()
- WHERE id = ANY(%(ids)s) AND status = %(pending)s
-RETURNING id, claimed_at
-"""
-
 # Outcomes: each row changes only from the status this worker left it in.
 _OUTCOMES_CTE = f"""
 outcome AS (
@@ -115,21 +111,46 @@ outcome AS (
 
 _OUTCOMES_SQL = f"WITH {_OUTCOMES_CTE} SELECT count(*) FROM outcome"
 
+# The batch takes its rows with exactly what will go out (and writes the skipped ones).
+_CLAIM_SQL = f"""
+WITH {_OUTCOMES_CTE}, claimed AS (
+    UPDATE {_TABLE} s
+       SET status = %(claimed)s, claimed_at = now(), to_email = c.to_email,
+           subject = c.subject, body_html = c.body_html, body_text = c.body_text,
+           message_id = c.message_id, error = ''
+      FROM unnest(%(ids)s::bigint[], %(to)s::text[], %(subject)s::text[], %(html)s::text[],
+                  %(text)s::text[], %(message_id)s::text[])
+           AS c(id, to_email, subject, body_html, body_text, message_id)
+     WHERE s.id = c.id AND s.status = %(pending)s
+    RETURNING s.id, s.claimed_at
+)
+SELECT id, claimed_at, (SELECT count(*) FROM outcome) FROM claimed
+"""
+
+# One e-mail: claimed → sending, if the partner still qualifies; no WAL flush awaited.
 _MARK_SQL = f"""
 WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true) AS value),
 {_OUTCOMES_CTE}, marked AS (
     UPDATE {_TABLE} s
-       SET status = %(sending)s, to_email = %(to)s, subject = %(subject)s,
-           body_html = %(html)s, body_text = %(text)s, message_id = %(message_id)s,
-           error = ''
+       SET status = %(sending)s
       FROM partners_partner p
      WHERE s.id = %(id)s AND s.status = %(claimed)s AND s.claimed_at = %(claimed_at)s
-       AND p.id = s.partner_id AND p.is_active AND p.email = %(to)s
+       AND p.id = s.partner_id AND p.is_active AND p.email = s.to_email
        AND (p.marketing_consent OR NOT %(marketing)s)
     RETURNING s.id
 )
 SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM no_flush)
 """
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One e-mail, rendered and written, ready for the wire."""
+
+    send: CampaignSend
+    rendered: RenderedEmail
+    message_id: str
+    raw: bytes
 
 
 @dataclass(frozen=True)
@@ -163,13 +184,23 @@ class BatchResult:
 
 
 class OutcomeWriter:
-    """Collects outcomes and writes them with the next claim, or on `flush`."""
+    """Collects outcomes and writes them with the next mark, or on `flush`.
 
-    def __init__(self, result: BatchResult, claimed_at: datetime | None) -> None:
+    Its two statements go through a server-side-binding psycopg cursor as prepared
+    statements: Django's cursor binds on the client, so PostgreSQL would plan the mark
+    (two UPDATEs and a join) again for every e-mail, and planning is most of its cost.
+    The connection is Django's own, in autocommit: each statement commits on its own.
+    """
+
+    def __init__(self, result: BatchResult) -> None:
         self.result = result
         # Which claim is ours: a row taken over by another attempt is never marked by us.
-        self.claimed_at = claimed_at
+        self.claimed_at: datetime | None = None
         self.pending: list[Outcome] = []
+        connection.ensure_connection()
+        raw = connection.connection
+        assert isinstance(raw, psycopg.Connection)
+        self._raw = raw
 
     def add(self, outcome: Outcome) -> None:
         self.pending.append(outcome)
@@ -181,25 +212,42 @@ class OutcomeWriter:
                 "o_status": [o.status for o in rows], "o_error": [o.error[:1000] for o in rows],
                 "o_sent_at": [o.sent_at for o in rows]}
 
-    def mark_sending(self, send: CampaignSend, message_id: str, to: str, subject: str,
-                     html: str, text: str) -> bool:
+    def claim(self, prepared: Sequence[Prepared]) -> set[int]:
+        """pending → claimed with each row's content, plus the collected outcomes; one
+        ordinary commit. Returns the ids taken (a row no longer pending is not)."""
+        params: dict[str, _SQLType] = {
+            **self._params(), "ids": [p.send.pk for p in prepared],
+            "to": [p.send.partner.email for p in prepared],
+            "subject": [p.rendered.subject for p in prepared],
+            "html": [p.rendered.html for p in prepared],
+            "text": [p.rendered.text for p in prepared],
+            "message_id": [p.message_id for p in prepared],
+            "claimed": S.CLAIMED, "pending": S.PENDING}
+        with psycopg.Cursor(self._raw) as cursor:
+            cursor.execute(_CLAIM_SQL, params, prepare=True)
+            rows = cursor.fetchall()
+        self.pending = []
+        if rows:
+            self.claimed_at = rows[0][1]
+        return {row[0] for row in rows}
+
+    def mark_sending(self, send: CampaignSend) -> bool:
         """Write the collected outcomes and mark `send` "sending" (committed on return);
         False when the partner no longer qualifies (or the row is no longer ours)."""
         params: dict[str, _SQLType] = {
-            **self._params(), "id": send.pk, "to": to, "subject": subject, "html": html,
-            "text": text, "message_id": message_id, "marketing": send.campaign.is_marketing,
+            **self._params(), "id": send.pk, "marketing": send.campaign.is_marketing,
             "sending": S.SENDING, "claimed": S.CLAIMED, "claimed_at": self.claimed_at}
-        with connection.cursor() as cursor:
-            cursor.execute(_MARK_SQL, params)
-            marked, _ = cursor.fetchone()
+        with psycopg.Cursor(self._raw) as cursor:
+            cursor.execute(_MARK_SQL, params, prepare=True)
+            row = cursor.fetchone()
         self.pending = []
-        return bool(marked)
+        return bool(row and row[0])
 
     def flush(self) -> None:
         if not self.pending:
             return
-        with connection.cursor() as cursor:
-            cursor.execute(_OUTCOMES_SQL, self._params())
+        with psycopg.Cursor(self._raw) as cursor:
+            cursor.execute(_OUTCOMES_SQL, self._params(), prepare=True)
         self.pending = []
 
 
@@ -226,15 +274,6 @@ def _settle_earlier_attempt(ids: Sequence[int], result: BatchResult) -> None:
         if status == S.FAILED:
             log.warning("campaign.send.uncertain id=%s message_id=%s", send_id, message_id)
             result.counts["uncertain"] += 1
-
-
-def _claim(ids: Sequence[int]) -> tuple[list[int], datetime | None]:
-    """pending → claimed (committed); the ids taken and the claim's time (its token)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_BATCH_SQL, {"ids": list(ids), "claimed": S.CLAIMED,
-                                          "pending": S.PENDING})
-        rows = cursor.fetchall()
-    return [row[0] for row in rows], (rows[0][1] if rows else None)
 
 
 def _tombstoned_addresses(sends: Sequence[CampaignSend]) -> set[tuple[int, str]]:
@@ -272,27 +311,29 @@ def send_batch(send_ids: Sequence[int], *, tenant_id: int, per_minute: int) -> B
     """Send the batch's pending rows once each; see the module docstring."""
     result = BatchResult()
     _settle_earlier_attempt(send_ids, result)
-    claimed, claimed_at = _claim(send_ids)
-    sends = list(CampaignSend.objects.filter(pk__in=claimed)
+    sends = list(CampaignSend.objects.filter(pk__in=list(send_ids), status=S.PENDING)
                  .select_related("campaign", "partner").order_by("pk"))
-    writer = OutcomeWriter(result, claimed_at)
+    writer = OutcomeWriter(result)
     try:
         tombstoned = _tombstoned_addresses(sends)
         sendable: list[CampaignSend] = []
         for send in sends:
             reason = _skip_reason(send, tombstoned)
             if reason:
-                writer.add(Outcome(send.pk, S.CLAIMED, S.SKIPPED, reason))
+                writer.add(Outcome(send.pk, S.PENDING, S.SKIPPED, reason))
             else:
                 sendable.append(send)
         grant = rate_limit.take_many(tenant_id, per_minute, len(sendable))
         if grant.granted < len(sendable):
             result.retry_after = grant.wait
-            for send in sendable[grant.granted:]:
-                writer.add(Outcome(send.pk, S.CLAIMED, S.PENDING, RATE_LIMITED))
+            for send in sendable[grant.granted:]:  # they stay pending, for the retry
+                result.add(Outcome(send.pk, S.PENDING, S.PENDING, RATE_LIMITED))
             sendable = sendable[:grant.granted]
         if sendable:
-            _send_all(sendable, writer, result)
+            with SmtpSession() as session:
+                prepared = _prepare(sendable, session, writer)
+                claimed = writer.claim(prepared) if prepared else set()
+                _send_all([p for p in prepared if p.send.pk in claimed], session, writer)
     finally:
         # An ordinary commit: it also flushes the e-mails' unflushed marks.
         writer.flush()
@@ -301,37 +342,50 @@ def send_batch(send_ids: Sequence[int], *, tenant_id: int, per_minute: int) -> B
     return result
 
 
-def _send_all(sends: list[CampaignSend], writer: OutcomeWriter, result: BatchResult) -> None:
+def _prepare(sends: list[CampaignSend], session: SmtpSession,
+             writer: OutcomeWriter) -> list[Prepared]:
+    """Render every e-mail of the batch; one that cannot be rendered (a row it names was
+    deleted, a template error) fails alone, with the reason."""
     renderer = BatchRenderer(RowCache.for_contexts(send.context for send in sends))
     domain = message_domain()
+    prepared = []
+    for send in sends:
+        try:
+            rendered = renderer.render(send.campaign, send.partner, send.context)
+            message_id = make_msgid(domain=domain)
+            raw = session.message(rendered, send.partner.email, message_id)
+        except Exception as exc:
+            log.exception("campaign.send.render-failed id=%s", send.pk)
+            writer.add(Outcome(send.pk, S.PENDING, S.FAILED,
+                               f"{NOT_RENDERED}: {type(exc).__name__}: {exc}"))
+            continue
+        prepared.append(Prepared(send, rendered, message_id, raw))
+    return prepared
+
+
+def _send_all(prepared: list[Prepared], session: SmtpSession, writer: OutcomeWriter) -> None:
     # Well inside the delivery's lease, so no second worker ever takes the batch over
     # while this one is still sending.
     deadline = time.monotonic() + tuning.lease().total_seconds() / 2
-    with SmtpSession() as session:
-        for index, send in enumerate(sends):
-            if not session.usable or time.monotonic() > deadline:
-                reason = (OUT_OF_TIME if session.usable
-                          else result.first_retry_error or "SMTP connection lost")
-                for rest in sends[index:]:
-                    writer.add(Outcome(rest.pk, S.CLAIMED, S.PENDING, reason))
-                return
-            partner = send.partner
-            rendered = renderer.render(send.campaign, partner, send.context)
-            message_id = make_msgid(domain=domain)
-            raw = session.message(rendered, partner.email, message_id)
-            if not writer.mark_sending(send, message_id, partner.email, rendered.subject,
-                                       rendered.html, rendered.text):
-                # Consent withdrawn, erased or readdressed a moment ago: not sent now;
-                # the retry decides with the new data.
-                writer.add(Outcome(send.pk, S.CLAIMED, S.PENDING, CHANGED))
-                continue
-            writer.add(_transact(session, send, partner.email, raw, rendered, message_id))
+    for index, item in enumerate(prepared):
+        if not session.usable or time.monotonic() > deadline:
+            reason = (OUT_OF_TIME if session.usable
+                      else writer.result.first_retry_error or "SMTP connection lost")
+            for rest in prepared[index:]:
+                writer.add(Outcome(rest.send.pk, S.CLAIMED, S.PENDING, reason))
+            return
+        if not writer.mark_sending(item.send):
+            # Consent withdrawn, erased or readdressed a moment ago: not sent now; the
+            # retry decides with the new data.
+            writer.add(Outcome(item.send.pk, S.CLAIMED, S.PENDING, CHANGED))
+            continue
+        writer.add(_transact(session, item))
 
 
-def _transact(session: SmtpSession, send: CampaignSend, to: str, raw: bytes,
-              rendered: RenderedEmail, message_id: str) -> Outcome:
+def _transact(session: SmtpSession, item: Prepared) -> Outcome:
+    send, message_id = item.send, item.message_id
     try:
-        session.send(to, raw, rendered, message_id)
+        session.send(send.partner.email, item.raw, item.rendered, message_id)
     except EmailRejected as exc:
         log.info("campaign.send.rejected id=%s reason=%s", send.pk, exc.message)
         return Outcome(send.pk, S.SENDING, S.FAILED, exc.message)
