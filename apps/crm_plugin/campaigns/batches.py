@@ -1,14 +1,15 @@
 """Sending one batch of CampaignSend rows: the work of one `campaign.send_due` delivery.
 
-Per batch: one statement settles what a killed attempt left behind, one takes the pending
-rows (pending → claimed, committed), one query loads them with their partners and
-campaigns; the rows the templates name are prefetched, the templates looked up once, the
-tenant's rate-limit tokens taken in one Redis call, and the e-mails go over one SMTP
-connection. The remaining outcomes are written in one statement at the end.
+Per batch: one statement settles what a killed attempt left behind, one query loads the
+pending rows with their partners and campaigns, the rows the templates name are
+prefetched and the templates looked up once, the tenant's rate-limit tokens are taken in
+one Redis call, every e-mail is rendered, and one statement takes the rows (pending →
+claimed, with exactly what goes out; committed) and writes the skipped ones. The e-mails
+then go over one SMTP connection; the remaining outcomes are written in one statement.
 
-Per e-mail, one statement before its SMTP transaction: it writes the outcomes of the
-e-mails before it and marks this one "sending" (claimed → sending, with exactly what goes
-out), re-checking in the same statement that the partner is still active, still has this
+Per e-mail, one small prepared statement before its SMTP transaction: it writes the
+outcomes of the e-mails before it and marks this one "sending" (claimed → sending),
+re-checking in the same statement that the partner is still active, still has this
 address and, for marketing, still consents. So at most the one e-mail inside its SMTP
 transaction is uncertain when a worker is killed, as with one delivery per e-mail;
 marking the whole batch "sending" up front would make every unsent e-mail of a killed

@@ -53,16 +53,18 @@ def format_address(address: str) -> str:
 
 def _part(content_type: str, body: str) -> str:
     text = body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", CRLF)
-    if not text.endswith(CRLF):
-        text += CRLF
-    data = text.encode("utf-8")
+    data = text.encode()
     if all(len(line) <= MAX_LINE_OCTETS for line in data.split(b"\r\n")):
         encoding, payload = "8bit", text
     else:
         encoding = "quoted-printable"
+        # Its soft line breaks are bare LFs when the text has no CRLF: all CRLF on the wire.
         payload = binascii.b2a_qp(data, istext=True).decode("ascii")
+        payload = payload.replace("\r\n", "\n").replace("\n", CRLF)
+    # The CRLF before the next boundary line belongs to the boundary (RFC 2046), so a
+    # body's own last line end is kept by adding one.
     return (f'Content-Type: {content_type}; charset="utf-8"{CRLF}'
-            f"Content-Transfer-Encoding: {encoding}{CRLF}{CRLF}{payload}")
+            f"Content-Transfer-Encoding: {encoding}{CRLF}{CRLF}{payload}{CRLF}")
 
 
 def _boundary(*bodies: str) -> str:
