@@ -8,8 +8,8 @@ most of it), as much as the SMTP conversation itself; at thousands of e-mails pe
 campaign on two cores that is the difference between keeping up with the mail server and
 not. So the batch sender writes these bytes itself, with the standard library's encoders:
 
-- headers: RFC 2047 encoded words (`email.header.Header`, at most 76 characters a line)
-  for anything not ASCII; addresses through Django's `sanitize_address` unless plainly
+- headers: RFC 2047 encoded words (base64, at most 75 characters each, one per folded
+  line) for anything not ASCII; addresses through Django's `sanitize_address` unless plainly
   ASCII;
 - bodies: 8bit (as Django sends them) while every line fits in RFC 5322's 998 octets,
   quoted-printable otherwise; CRLF line ends, as SMTP wants them.
@@ -20,9 +20,9 @@ compares it with what Django's builder (`sending.build_message`) produces.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import secrets
-from email.header import Header
 from email.utils import formatdate
 
 from django.conf import settings
@@ -35,12 +35,27 @@ MAX_LINE_OCTETS = 998
 _ADDRESS_SPECIALS = frozenset('<>()[]\\,;:"\t\r\n ')
 
 
+# An encoded word is at most 75 characters (RFC 2047): "=?utf-8?b?" + base64 + "?=" leaves
+# 60 base64 characters, 45 octets of UTF-8.
+_WORD_OCTETS = 45
+
+
 def encode_header(value: str, name: str) -> str:
-    """A header value as it goes on the wire: as is when ASCII, else encoded words."""
+    """A header value as it goes on the wire: as is when ASCII, else encoded words
+    (base64, whole characters per word, one word per folded line)."""
     value = " ".join(value.split())  # no header injection, no stray folding
     if value.isascii() and len(name) + len(value) + 2 <= MAX_LINE_OCTETS:
         return value
-    return Header(value, "utf-8", header_name=name).encode(linesep=CRLF)
+    words: list[str] = []
+    chunk = bytearray()
+    for char in value:
+        octets = char.encode()
+        if len(chunk) + len(octets) > _WORD_OCTETS:
+            words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=")
+            chunk = bytearray()
+        chunk += octets
+    words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=")
+    return f"{CRLF} ".join(words)
 
 
 def format_address(address: str) -> str:
