@@ -32,7 +32,7 @@ from .rendering import RenderedEmail
 
 CRLF = "\r\n"
 MAX_LINE_OCTETS = 998
-_ADDRESS_SPECIALS = frozenset('<>()[]\\,;:"\t\r\n ')
+ADDRESS_SPECIALS = frozenset('<>()[]\\,;:"\t\r\n ')
 
 
 # An encoded word is at most 75 characters (RFC 2047): "=?utf-8?b?" + base64 + "?=" leaves
@@ -61,7 +61,7 @@ def encode_header(value: str, name: str) -> str:
 def format_address(address: str) -> str:
     """An address for From/To: plain ASCII addresses as they are, the rest through Django
     (display names encoded, IDN domains in punycode)."""
-    if address.isascii() and not (_ADDRESS_SPECIALS & set(address)):
+    if address.isascii() and not (ADDRESS_SPECIALS & set(address)):
         return address
     return sanitize_address(address, "utf-8")
 

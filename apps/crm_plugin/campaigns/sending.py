@@ -31,7 +31,7 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText, sanitize_address
 
 from .errors import EmailRejected, EmailTemporarilyRefused
-from .mime import format_address, message_bytes
+from .mime import ADDRESS_SPECIALS, format_address, message_bytes
 from .rendering import RenderedEmail
 
 _local = threading.local()
@@ -115,6 +115,13 @@ def send_message(message: EmailMultiAlternatives) -> None:
         raise EmailTemporarilyRefused(f"SMTP connection: {exc}") from exc
 
 
+def _path(address: str) -> str:
+    """`<addr-spec>` for MAIL FROM / RCPT TO, as smtplib's quoteaddr builds it."""
+    if address.isascii() and not (ADDRESS_SPECIALS & set(address)):
+        return f"<{address}>"
+    return smtplib.quoteaddr(format_address(address))
+
+
 class DeliveryUncertain(Exception):
     """The connection broke after the message's data was complete: the server may have it."""
 
@@ -142,6 +149,7 @@ class SmtpSession:
         self.from_email = settings.DEFAULT_FROM_EMAIL
         self.from_header = format_address(self.from_email)
         self.envelope_from = sanitize_address(self.from_email, "utf-8")
+        self.envelope_from_path = _path(self.envelope_from)
         self.broken = False
         self.reconnects = 0
         self._smtp: smtplib.SMTP | None = None
@@ -205,10 +213,10 @@ class SmtpSession:
         smtp = self._connection()
         data_written = False
         try:
-            code, reply = smtp.mail(self.envelope_from)
+            code, reply = self._command(smtp, "mail", f"FROM:{self.envelope_from_path}")
             if code != 250:
                 raise self._refused(smtp, code, reply)
-            code, reply = smtp.rcpt(format_address(to))
+            code, reply = self._command(smtp, "rcpt", f"TO:{_path(to)}")
             if code not in (250, 251):
                 raise self._refused(smtp, code, reply)
             smtp.putcmd("data")
@@ -233,6 +241,13 @@ class SmtpSession:
             self._lost()
         if code != 250:
             raise _smtp_failure(code, _reason(reply))
+
+    @staticmethod
+    def _command(smtp: smtplib.SMTP, verb: str, argument: str) -> tuple[int, bytes]:
+        # smtplib's mail()/rcpt() parse the address again on every call (a sixth of the
+        # per-e-mail CPU); the paths are built once, by `_path`.
+        smtp.putcmd(verb, argument)
+        return smtp.getreply()
 
     def _refused(self, smtp: smtplib.SMTP, code: int, reply: bytes) -> Exception:
         """The message is refused before its data: end the transaction, keep the connection

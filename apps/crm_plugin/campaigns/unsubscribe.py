@@ -74,14 +74,13 @@ _PLACEHOLDER = "TOKEN"
 def _url_pattern(name: str) -> str:
     # Reversed once per URL configuration (a campaign reverses two URLs per e-mail, and
     # reverse() is slow); a signed token has only characters a path keeps as they are.
-    urlconf = get_urlconf()
-    key = (name, urlconf)
+    key = (name, get_urlconf() or settings.ROOT_URLCONF)
     if key not in _patterns:
         _patterns[key] = reverse(name, args=[_PLACEHOLDER])
     return _patterns[key]
 
 
-_patterns: dict[tuple[str, object], str] = {}
+_patterns: dict[tuple[str, str], str] = {}
 
 
 def unsubscribe_links(partner_id: int, campaign: str) -> UnsubscribeLinks:
