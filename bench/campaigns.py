@@ -142,6 +142,18 @@ def _queue_sends(count: int, batch_size: int) -> tuple[list[int], list[int], flo
     return ids, deliveries, elapsed
 
 
+def _without_machine_paths(text: str) -> str:
+    """Profile lines name files relative to the repository, site-packages and the stdlib
+    (tracked files carry no machine paths)."""
+    import sysconfig
+
+    repo = str(Path(__file__).resolve().parent.parent) + "/"
+    for prefix, name in ((sysconfig.get_paths()["purelib"] + "/", "<site-packages>/"),
+                         (sysconfig.get_paths()["stdlib"] + "/", "<stdlib>/"), (repo, "")):
+        text = text.replace(prefix, name)
+    return text
+
+
 def _run_deliveries(job: tuple[list[int], str]) -> tuple[Counter[str], float]:
     """One forked process: run its share of the deliveries, as a worker process would."""
     from django.db import connection
@@ -170,7 +182,7 @@ def _run_deliveries(job: tuple[list[int], str]) -> tuple[Counter[str], float]:
         stats.print_stats(45)
         out.write("\n\n---- by own time ----\n")
         stats.sort_stats("tottime").print_stats(30)
-        Path(profile_path).write_text(out.getvalue())
+        Path(profile_path).write_text(_without_machine_paths(out.getvalue()))
     connection.close()
     return outcomes, cpu
 
