@@ -128,10 +128,17 @@ WITH {_OUTCOMES_CTE}, claimed AS (
 SELECT id, claimed_at, (SELECT count(*) FROM outcome) FROM claimed
 """
 
-# One e-mail: claimed → sending, if the partner still qualifies; no WAL flush awaited.
+# One e-mail: the previous e-mail's outcome, then claimed → sending if the partner still
+# qualifies; no WAL flush awaited. Scalar parameters only: psycopg converting arrays was
+# most of this statement's cost per e-mail.
 _MARK_SQL = f"""
 WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true) AS value),
-{_OUTCOMES_CTE}, marked AS (
+outcome AS (
+    UPDATE {_TABLE}
+       SET status = %(o_status)s, error = %(o_error)s, sent_at = %(o_sent_at)s
+     WHERE id = %(o_id)s AND status = %(o_from)s
+    RETURNING id
+), marked AS (
     UPDATE {_TABLE} s
        SET status = %(sending)s
       FROM partners_partner p
@@ -140,7 +147,8 @@ WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true) AS value)
        AND (p.marketing_consent OR NOT %(marketing)s)
     RETURNING s.id
 )
-SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM no_flush)
+SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM no_flush),
+       (SELECT count(*) FROM outcome)
 """
 
 
@@ -235,8 +243,13 @@ class OutcomeWriter:
     def mark_sending(self, send: CampaignSend) -> bool:
         """Write the collected outcomes and mark `send` "sending" (committed on return);
         False when the partner no longer qualifies (or the row is no longer ours)."""
+        last = self.pending.pop() if self.pending else None
+        self.flush()  # more than one outcome waiting is rare: their own statement
         params: dict[str, _SQLType] = {
-            **self._params(), "id": send.pk, "marketing": send.campaign.is_marketing,
+            "o_id": last.send_id if last else None, "o_from": last.from_status if last else "",
+            "o_status": last.status if last else "", "o_error": last.error[:1000] if last else "",
+            "o_sent_at": last.sent_at if last else None,
+            "id": send.pk, "marketing": send.campaign.is_marketing,
             "sending": S.SENDING, "claimed": S.CLAIMED, "claimed_at": self.claimed_at}
         with psycopg.Cursor(self._raw) as cursor:
             cursor.execute(_MARK_SQL, params, prepare=True)
