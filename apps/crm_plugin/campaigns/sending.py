@@ -185,10 +185,9 @@ class SmtpSession:
             smtp = self.backend.connection
             assert smtp is not None
             smtp.ehlo_or_helo_if_needed()
-        except smtplib.SMTPResponseException as exc:
-            self._lost()
-            raise _smtp_failure(exc.smtp_code, _reason(exc.smtp_error)) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            # Unreachable, a refused greeting or login: the server's or our configuration's
+            # trouble, never the e-mail's, so never a reason to fail it for good.
             self._lost()
             raise EmailTemporarilyRefused(f"SMTP connection: {exc}") from exc
         self._smtp = smtp

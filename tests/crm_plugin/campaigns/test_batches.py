@@ -162,6 +162,26 @@ def test_connection_lost_after_the_data_is_uncertain_and_never_resent(
     assert _received(smtp_here) == Counter({p.email: 1 for p in partners})
 
 
+def test_server_unreachable_leaves_the_batch_pending(
+        smtp_here: SmtpSink, settings: Any, tenant: Tenant,
+        make_partner: Callable[..., Partner]) -> None:
+    from .smtp_sink import free_port
+
+    settings.EMAIL_PORT = free_port()  # nobody listens there
+    partners = [make_partner(f"Ügyfél {i}") for i in range(3)]
+    ids = _batch(partners)
+
+    result = _send(ids, tenant)
+
+    assert [status for status, _ in _statuses(ids)] == [S.PENDING] * 3
+    assert all(error.startswith("SMTP connection") for _, error in _statuses(ids))
+    with pytest.raises(EmailTemporarilyRefused, match="SMTP connection"):
+        raise_for(result)
+    settings.EMAIL_PORT = smtp_here.port  # back: the retry sends each once
+    raise_for(_send(ids, tenant))
+    assert _received(smtp_here) == Counter({p.email: 1 for p in partners})
+
+
 def test_rows_left_by_a_killed_attempt(smtp_here: SmtpSink, tenant: Tenant,
                                        make_partner: Callable[..., Partner]) -> None:
     partners = [make_partner(f"Ügyfél {i}") for i in range(4)]
