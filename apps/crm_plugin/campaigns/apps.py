@@ -27,7 +27,7 @@ class CampaignsConfig(PluginAppConfig):
     # Follows the CRM plugin's initial switch; the database wins afterwards.
     enabled_setting = "CRM_MODULE_ENABLED"
     subscriptions = {
-        event_types.CAMPAIGN_SEND_DUE: f"{OUTBOUND}.send_campaign_email",
+        event_types.CAMPAIGN_SEND_DUE: f"{OUTBOUND}.send_campaign_batch",
         "rental.due_tomorrow": f"{OUTBOUND}.remind_rental_due_tomorrow",
         "worklog.completed": f"{OUTBOUND}.notify_repair_ready",
     }
@@ -35,6 +35,9 @@ class CampaignsConfig(PluginAppConfig):
     settings_schema = (
         SettingField("campaign_rate_limit_per_minute", "E-mailek percenként (telephelyenként)",
                      SettingKind.INTEGER, env="CAMPAIGN_RATE_LIMIT_PER_MINUTE", default=6000),
+        SettingField("campaign_send_batch_size", "E-mailek kötegenként (egy kézbesítés)",
+                     SettingKind.INTEGER, env="CAMPAIGN_SEND_BATCH_SIZE", default=50,
+                     help_text="Ennyi e-mail megy egy SMTP kapcsolaton, egy kézbesítésként."),
     )
     mounted_urls = (("email/", "apps.crm_plugin.campaigns.urls"),)
     privacy_handlers = {"campaigns": "apps.crm_plugin.campaigns.privacy.CampaignsPrivacyHandler"}

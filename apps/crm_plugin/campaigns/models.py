@@ -85,6 +85,8 @@ class CampaignSend(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Küldésre vár")
+        # Taken by a batch that is sending (batches.py): not yet on the wire.
+        CLAIMED = "claimed", _("Kötegben, küldésre kijelölve")
         SENDING = "sending", _("Küldés folyamatban")
         SENT = "sent", _("Elküldve")
         FAILED = "failed", _("Sikertelen")
@@ -108,6 +110,9 @@ class CampaignSend(models.Model):
     body_html = models.TextField(_("HTML törzs"), blank=True)
     body_text = models.TextField(_("szöveges törzs"), blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    # When a batch took the row (the database's clock): after a database restart, rows
+    # taken before it may have lost their "sending" mark (batches.py).
+    claimed_at = models.DateTimeField(_("kötegbe véve"), null=True, blank=True)
     error = models.TextField(_("hiba"), blank=True)
     created_at = models.DateTimeField(_("létrehozva"), auto_now_add=True)
     sent_at = models.DateTimeField(_("elküldve"), null=True, blank=True)

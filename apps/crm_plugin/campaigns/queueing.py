@@ -1,9 +1,11 @@
-"""Selected partners -> CampaignSend rows -> one `campaign.send_due` event each.
+"""Selected partners -> CampaignSend rows -> one `campaign.send_due` event per batch.
 
 A send row is inserted with ON CONFLICT DO NOTHING on (campaign, partner, occasion key)
 and its event is recorded in the same transaction, so a rerun, a run that crashed
 half-way or two beat processes at once never make a second row (nor a second e-mail),
-and no row exists without the event that sends it.
+and no row exists without the event that sends it. One event names up to
+`campaign_send_batch_size` rows of one tenant (payload `send_ids`; its object is the
+first row): its delivery sends them over one SMTP connection (`batches.py`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from kgc_erp.rentals.models import Machine
 from kgc_erp.tenants.models import Tenant
 
 from . import event_types
-from .config import PLUGIN_ID
+from .config import PLUGIN_ID, send_batch_size
 from .models import Campaign, CampaignKind, CampaignRun, CampaignSend
 from .selection import Candidate, select_candidates
 
@@ -80,12 +82,19 @@ def _insert_batch(campaign: Campaign, run: CampaignRun | None,
                 "contexts": [json.dumps(c.context) for c in batch],
             })  # fmt: skip
             inserted = cursor.fetchall()
-        orphans = []
+        by_tenant: dict[int, list[int]] = {}
         for send_id, tenant_id in inserted:
-            event = emit_event(event_types.CAMPAIGN_SEND_DUE, tenant_id=tenant_id,
-                               object_type=SEND_OBJECT_TYPE, object_id=str(send_id))
-            if event is None:
-                orphans.append(send_id)  # switched off meanwhile: leave it for a later run
+            by_tenant.setdefault(tenant_id, []).append(send_id)
+        orphans: list[int] = []
+        for tenant_id, ids in by_tenant.items():
+            size = send_batch_size(runtime.get_plugin_settings(PLUGIN_ID, tenant_id))
+            for start in range(0, len(ids), size):
+                chunk = ids[start:start + size]
+                event = emit_event(event_types.CAMPAIGN_SEND_DUE, tenant_id=tenant_id,
+                                   object_type=SEND_OBJECT_TYPE, object_id=str(chunk[0]),
+                                   payload={"send_ids": chunk})
+                if event is None:
+                    orphans += chunk  # switched off meanwhile: leave them for a later run
         if orphans:
             CampaignSend.objects.filter(pk__in=orphans).delete()
     return len(inserted) - len(orphans)

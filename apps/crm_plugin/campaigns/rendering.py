@@ -6,11 +6,12 @@ since the selection shows its new date), from the ids the CampaignSend carries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 
 from kgc_erp.partners.models import Partner
 from kgc_erp.rentals.models import Machine, Rental
@@ -31,14 +32,64 @@ class RenderedEmail:
     one_click_url: str  # List-Unsubscribe (RFC 8058); empty for transactional e-mails
 
 
-def _rental_context(rental_id: object) -> dict[str, object]:
-    rental = Rental.objects.select_related("machine").get(pk=int(str(rental_id)))
+def _ids(value: object) -> list[int]:
+    return [int(str(item)) for item in value] if isinstance(value, list | tuple) else []
+
+
+@dataclass
+class RowCache:
+    """The rentals, worklogs and machines the templates name, loaded once for a batch
+    (one query per kind) instead of once per e-mail. Rows a batch did not prefetch (and
+    previews, which prefetch nothing) are read one by one."""
+
+    rentals: dict[int, Rental] = field(default_factory=dict)
+    worklogs: dict[int, Worklog] = field(default_factory=dict)
+    machines: dict[int, Machine] = field(default_factory=dict)
+
+    @classmethod
+    def for_contexts(cls, contexts: Iterable[Mapping[str, object]]) -> RowCache:
+        rental_ids: set[int] = set()
+        worklog_ids: set[int] = set()
+        machine_ids: set[int] = set()
+        for data in contexts:
+            if "rental_id" in data:
+                rental_ids.add(int(str(data["rental_id"])))
+            if "worklog_id" in data:
+                worklog_ids.add(int(str(data["worklog_id"])))
+            machine_ids.update(_ids(data.get("machine_ids")))
+        cache = cls()
+        if rental_ids:
+            cache.rentals = Rental.objects.select_related("machine").in_bulk(rental_ids)
+        if worklog_ids:
+            cache.worklogs = Worklog.objects.in_bulk(worklog_ids)
+        if machine_ids:
+            cache.machines = Machine.objects.in_bulk(machine_ids)
+        return cache
+
+    def rental(self, pk: int) -> Rental:
+        if pk not in self.rentals:
+            self.rentals[pk] = Rental.objects.select_related("machine").get(pk=pk)
+        return self.rentals[pk]
+
+    def worklog(self, pk: int) -> Worklog:
+        if pk not in self.worklogs:
+            self.worklogs[pk] = Worklog.objects.get(pk=pk)
+        return self.worklogs[pk]
+
+    def machine_list(self, ids: list[int]) -> list[Machine]:
+        missing = [pk for pk in ids if pk not in self.machines]
+        if missing:
+            self.machines.update(Machine.objects.in_bulk(missing))
+        return sorted((self.machines[pk] for pk in ids if pk in self.machines),
+                      key=lambda machine: machine.name)
+
+
+def _rental_context(rental: Rental) -> dict[str, object]:
     return {"rental": rental, "number": rental.number, "machine": rental.machine.name,
             "end_date": rental.end_date, "daily_rate": rental.machine.daily_rate}
 
 
-def _worklog_context(worklog_id: object) -> dict[str, object]:
-    worklog = Worklog.objects.get(pk=int(str(worklog_id)))
+def _worklog_context(worklog: Worklog) -> dict[str, object]:
     cost: Decimal | None = worklog.repair_cost
     if cost is None and worklog.quote_accepted:
         cost = worklog.quote_amount
@@ -46,18 +97,18 @@ def _worklog_context(worklog_id: object) -> dict[str, object]:
             "repair_cost": cost}
 
 
-def template_context(campaign: Campaign, partner: Partner,
-                     data: Mapping[str, object]) -> dict[str, object]:
+def template_context(campaign: Campaign, partner: Partner, data: Mapping[str, object],
+                     rows: RowCache | None = None) -> dict[str, object]:
     """What the templates may name; `data` is the CampaignSend's `context`."""
+    rows = rows or RowCache()
     context: dict[str, object] = {"partner": partner, "campaign": campaign,
                                   "discount": campaign.discount_percent, **data}
     if "rental_id" in data:
-        context.update(_rental_context(data["rental_id"]))
+        context.update(_rental_context(rows.rental(int(str(data["rental_id"])))))
     if "worklog_id" in data:
-        context.update(_worklog_context(data["worklog_id"]))
+        context.update(_worklog_context(rows.worklog(int(str(data["worklog_id"])))))
     if "machine_ids" in data:
-        ids = list(data["machine_ids"])  # type: ignore[call-overload]
-        context["machines"] = list(Machine.objects.filter(pk__in=ids).order_by("name"))
+        context["machines"] = rows.machine_list(_ids(data["machine_ids"]))
     return context
 
 
@@ -77,6 +128,41 @@ def render_email(campaign: Campaign, partner: Partner,
         unsubscribe_url=url,
         one_click_url=links.one_click if links else "",
     )
+
+
+class BatchRenderer:
+    """Renders the e-mails of one batch: each campaign's three templates are looked up
+    once, the rows they name are prefetched (`RowCache`)."""
+
+    def __init__(self, rows: RowCache) -> None:
+        self.rows = rows
+        self._templates: dict[str, tuple[Any, Any, Any]] = {}
+
+    def _templates_of(self, kind: str) -> tuple[Any, Any, Any]:
+        if kind not in self._templates:
+            base = f"{TEMPLATE_DIR}/{kind}"
+            self._templates[kind] = (get_template(f"{base}/subject.txt"),
+                                     get_template(f"{base}/body.html"),
+                                     get_template(f"{base}/body.txt"))
+        return self._templates[kind]
+
+    def render(self, campaign: Campaign, partner: Partner,
+               data: Mapping[str, object]) -> RenderedEmail:
+        """The same result as `render_email` (tests/crm_plugin/campaigns compare them)."""
+        subject_t, html_t, text_t = self._templates_of(campaign.kind)
+        links = unsubscribe_links(partner.pk, campaign.kind) if campaign.is_marketing else None
+        url = links.page if links else ""
+        context = {**template_context(campaign, partner, data, self.rows),
+                   "unsubscribe_url": url}
+        subject = " ".join(subject_t.render(context).split())
+        context["subject"] = subject
+        return RenderedEmail(
+            subject=subject,
+            html=html_t.render(context).strip(),
+            text=text_t.render(context).strip() + "\n",
+            unsubscribe_url=url,
+            one_click_url=links.one_click if links else "",
+        )
 
 
 def sample_context(campaign: Campaign, partner: Partner) -> dict[str, object]:
@@ -102,4 +188,5 @@ def sample_context(campaign: Campaign, partner: Partner) -> dict[str, object]:
     return data
 
 
-__all__ = ("RenderedEmail", "render_email", "sample_context", "template_context")
+__all__ = ("BatchRenderer", "RenderedEmail", "RowCache", "render_email", "sample_context",
+           "template_context")

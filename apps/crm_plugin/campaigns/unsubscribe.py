@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_urlconf, reverse
 
 from kgc_erp.partners.models import ConsentChange, Partner
 from kgc_erp.partners.services import withdraw_marketing_consent
@@ -68,12 +68,28 @@ class UnsubscribeLinks:
     one_click: str  # the List-Unsubscribe URL mail clients POST to (RFC 8058)
 
 
+_PLACEHOLDER = "TOKEN"
+
+
+def _url_pattern(name: str) -> str:
+    # Reversed once per URL configuration (a campaign reverses two URLs per e-mail, and
+    # reverse() is slow); a signed token has only characters a path keeps as they are.
+    key = (name, get_urlconf() or settings.ROOT_URLCONF)
+    if key not in _patterns:
+        _patterns[key] = reverse(name, args=[_PLACEHOLDER])
+    return _patterns[key]
+
+
+_patterns: dict[tuple[str, str], str] = {}
+
+
 def unsubscribe_links(partner_id: int, campaign: str) -> UnsubscribeLinks:
     token = make_token(partner_id, campaign)
     base = settings.PUBLIC_BASE_URL.rstrip("/")
     return UnsubscribeLinks(
-        page=base + reverse("crm_campaigns:unsubscribe", args=[token]),
-        one_click=base + reverse("crm_campaigns:one_click_unsubscribe", args=[token]),
+        page=base + _url_pattern("crm_campaigns:unsubscribe").replace(_PLACEHOLDER, token),
+        one_click=base + _url_pattern("crm_campaigns:one_click_unsubscribe").replace(
+            _PLACEHOLDER, token),
     )
 
 

@@ -1,5 +1,7 @@
 """A real SMTP server for the tests (aiosmtpd on a free port) that records what it
-accepts and can be told to answer the next DATA commands with 451 or 550."""
+accepts and can be told to answer the next DATA commands with 451 or 550, to refuse one
+recipient, or to drop the connection at a recipient (before the message's data) or right
+after a message's data (having taken the message, before answering)."""
 
 from __future__ import annotations
 
@@ -39,7 +41,32 @@ class RecordingHandler:
     received: list[Received] = field(default_factory=list)
     refused: int = 0
     delay: float = 0.0  # seconds before answering DATA (a slower server)
+    # Recipient -> the reply to its RCPT command (e.g. "550 5.1.1 No such user").
+    refuse_rcpt: dict[str, str] = field(default_factory=dict)
+    # Recipients whose RCPT / whose message's end of data drops the connection, once each.
+    drop_at_rcpt: set[str] = field(default_factory=set)
+    drop_after_data: set[str] = field(default_factory=set)
+    connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,  # noqa: N802 - aiosmtpd hook name
+                          responses: list[str]) -> list[str]:
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802 - aiosmtpd hook name
+                          rcpt_options: list[str]) -> str:
+        with self.lock:
+            if address in self.drop_at_rcpt:
+                self.drop_at_rcpt.discard(address)
+                server.transport.close()
+                return "421 4.4.2 Connection dropped"
+            if address in self.refuse_rcpt:
+                return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook name
         if self.delay:
@@ -49,6 +76,11 @@ class RecordingHandler:
                 self.refused += 1
                 return self.replies.popleft()
             self.received.append(Received(list(envelope.rcpt_tos), bytes(envelope.content)))
+            dropped = self.drop_after_data & set(envelope.rcpt_tos)
+            if dropped:
+                # Taken, but the client never hears so: the uncertain case.
+                self.drop_after_data -= dropped
+                server.transport.close()
         return "250 Message accepted for delivery"
 
     def reset(self) -> None:
@@ -57,6 +89,10 @@ class RecordingHandler:
             self.received.clear()
             self.refused = 0
             self.delay = 0.0
+            self.refuse_rcpt.clear()
+            self.drop_at_rcpt.clear()
+            self.drop_after_data.clear()
+            self.connections = 0
 
     def count(self) -> int:
         with self.lock:
