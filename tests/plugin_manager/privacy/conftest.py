@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 
 from apps.plugin_manager.eventbus import tasks as _eventbus_tasks  # noqa: F401 - registers
-from apps.plugin_manager.services import update_settings
+from apps.plugin_manager.services import set_enabled, update_settings
 from apps.support_plugin.chatwoot.accounts import connect_tenant
 from kgc_erp.tenants.models import Tenant
 from sandboxes.chatwoot import SandboxHandle as ChatwootHandle
@@ -68,5 +68,6 @@ def wired(worker: WorkerSupervisor, store: Tenant, chatwoot: ChatwootHandle, wor
     }})["payload"]["webhook"]
     update_settings("support", store, {"chatwoot_webhook_secret": hook["secret"]})
     enable_crm(workspace)
+    set_enabled("koko", store, True)  # Kokó's privacy step runs too (it holds nothing here)
     cache.clear()
     return {"url": url, "secret": hook["secret"], "chatwoot": chatwoot, "twenty": workspace}

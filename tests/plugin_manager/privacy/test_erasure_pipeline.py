@@ -105,13 +105,14 @@ def test_erasure_leaves_verified_receipts_and_no_trace(wired, store) -> None:
     request = _wait_done(opened.pk)
 
     steps = {s.system: s for s in request.steps.all()}
-    assert set(steps) == {"erp", "eventbus", "chatwoot", "bot_api", "twenty"}
+    assert set(steps) == {"erp", "eventbus", "chatwoot", "bot_api", "twenty", "koko"}
     assert all(s.status == PrivacyStep.Status.DONE and s.verified_at for s in steps.values())
     assert steps["chatwoot"].action == "deleted"
     assert f"GET /contacts/{contact_id} -> 404" in steps["chatwoot"].evidence
     assert steps["twenty"].action == "deleted"
     assert steps["twenty"].external_id == kgc_partner_id(partner.pk)
     assert steps["erp"].action == "anonymised"
+    assert steps["koko"].action == "nothing_held"  # no Kokó conversation of the partner
     assert steps["eventbus"].action == "anonymised"
     for step in steps.values():  # receipts never carry the person's data
         assert DIGITS not in step.evidence and EMAIL not in step.evidence.lower()
