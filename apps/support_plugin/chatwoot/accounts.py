@@ -39,6 +39,9 @@ WEBHOOK_EVENTS = (
     "contact_created",
     "contact_updated",
     "message_created",
+    # Kokó's feedback: a custom attribute (conversation_updated) and CSAT (message_updated).
+    "conversation_updated",
+    "message_updated",
 )
 
 

@@ -16,6 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from unfold.admin import ModelAdmin
 
+from kgc_erp.tenants.admin_scoping import TenantScopedAdminMixin
+
 from .approval import Outcome, Result, approve, reject
 from .models import KnowledgeArticle, KokoReply
 from .stats import weekly
@@ -81,7 +83,10 @@ def _enqueue_embedding(article_id: int) -> None:
 
 
 @admin.register(KokoReply)
-class KokoReplyAdmin(ModelAdmin):
+class KokoReplyAdmin(TenantScopedAdminMixin[KokoReply], ModelAdmin):
+    """A franchise's staff see and decide only their own tenant's replies (the queue, the
+    figures and the decisions all go through ``get_queryset``)."""
+
     list_display = ("created_at", "conversation_link", "intent", "status", "confidence_pct",
                     "source", "send_state", "feedback", "short_text")
     list_filter = ("status", "intent", "source", "send_state", "feedback")
@@ -129,7 +134,7 @@ class KokoReplyAdmin(ModelAdmin):
     def queue_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        waiting = (KokoReply.objects.filter(status=KokoReply.Status.AWAITING_APPROVAL)
+        waiting = (self.get_queryset(request).filter(status=KokoReply.Status.AWAITING_APPROVAL)
                    .select_related("conversation", "tenant").order_by("created_at"))
         items = [{"reply": r, "confidence": percent(r.confidence), "reasons": reasons_hu(r),
                   "intent": INTENT_HU.get(r.intent, r.intent)} for r in waiting]
@@ -144,7 +149,8 @@ class KokoReplyAdmin(ModelAdmin):
             raise PermissionDenied
         return TemplateResponse(request, "koko/admin/stats.html", {
             **self.admin_site.each_context(request), "opts": self.opts,
-            "title": "Kokó statisztika (szándék és hét szerint)", "rows": weekly(),
+            "title": "Kokó statisztika (szándék és hét szerint)",
+            "rows": weekly(self.get_queryset(request)),
         })
 
     def _decision(self, request: HttpRequest, pk: int) -> KokoReply | HttpResponse:
@@ -152,7 +158,7 @@ class KokoReplyAdmin(ModelAdmin):
             return HttpResponseRedirect(reverse("admin:support_koko_kokoreply_queue"))
         if not self._may_decide(request):
             raise PermissionDenied
-        return get_object_or_404(KokoReply, pk=pk)
+        return get_object_or_404(self.get_queryset(request), pk=pk)
 
     def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         reply = self._decision(request, pk)

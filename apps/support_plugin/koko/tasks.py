@@ -41,3 +41,11 @@ def send_approved_reply(self: Any, reply_id: int) -> None:
         send_reply(reply)
     except TransientDeliveryError as exc:
         raise self.retry(exc=exc, countdown=min(600, 5 * 2 ** self.request.retries)) from exc
+
+
+@shared_task(name="support_koko.apply_retention", ignore_result=True)
+def apply_retention() -> int:
+    """Daily: clear customer texts older than KOKO_TRANSCRIPT_RETENTION_DAYS."""
+    from .retention import apply_retention as run
+
+    return run()

@@ -77,6 +77,7 @@ def wired(worker: WorkerSupervisor, store: Tenant, chatwoot: ChatwootHandle, wor
     }})["payload"]["webhook"]
     update_settings("support", store, {"chatwoot_webhook_secret": hook["secret"]})
     enable_crm(workspace)
+    set_enabled("koko", store, True)  # Kokó's privacy step runs too (it holds nothing here)
     cache.clear()
     return {"url": url, "secret": hook["secret"], "chatwoot": chatwoot, "twenty": workspace}
 

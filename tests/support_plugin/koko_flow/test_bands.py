@@ -4,6 +4,10 @@ the sandbox ends up with what Kokó did."""
 
 from __future__ import annotations
 
+import threading
+
+import requests
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
@@ -26,8 +30,8 @@ S = KokoReply.Status
 SENT = KokoReply.SendState.SENT
 
 
-def _admin_client() -> tuple[Client, User]:
-    user = User.objects.create_superuser("admin-koko", "admin@kgc.test", "Jelszo-123")
+def _admin_client(name: str = "admin-koko") -> tuple[Client, User]:
+    user = User.objects.create_superuser(name, f"{name}@kgc.test", "Jelszo-123")
     client = Client()
     client.force_login(user)
     return client, user
@@ -149,3 +153,39 @@ def test_admin_pages_render_in_hungarian(worker, flow: Flow) -> None:
     detail = client.get(reverse("admin:support_koko_kokoreply_change",
                                 args=[KokoReply.objects.get().pk]))
     assert detail.status_code == 200
+
+
+def test_simultaneous_approvals_over_http_send_exactly_once(worker, flow: Flow,
+                                                            live_server) -> None:
+    sent = customer_writes(flow.chatwoot, APPROVAL_TEXT)
+    display_id, message_id = sent["conversation"]["id"], sent["message"]["id"]
+    reply = wait_reply(message_id, lambda r: r.note_message_id is not None)
+    url = live_server.url + reverse("admin:support_koko_kokoreply_approve", args=[reply.pk])
+    sessions = []
+    for name in ("egyik", "masik", "harmadik", "negyedik"):
+        client, _ = _admin_client(name)
+        session = requests.Session()
+        session.cookies.set(settings.SESSION_COOKIE_NAME,
+                            client.cookies[settings.SESSION_COOKIE_NAME].value)
+        session.cookies.set(settings.CSRF_COOKIE_NAME, "k" * 32)
+        sessions.append(session)
+    barrier = threading.Barrier(len(sessions))
+    statuses: list[int] = []
+
+    def click(session: requests.Session) -> None:
+        barrier.wait()
+        response = session.post(url, data={"approve": "1", "text": reply.draft_text,
+                                           "csrfmiddlewaretoken": "k" * 32},
+                                headers={"Referer": live_server.url + "/admin/"},
+                                allow_redirects=False, timeout=30)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=click, args=(s,)) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 4
+    reply.refresh_from_db()
+    assert reply.status == S.APPROVED and reply.send_state == SENT
+    assert [m["content"] for m in bot_replies(flow.chatwoot, display_id)] == [reply.draft_text]

@@ -81,10 +81,12 @@ def test_worker_killed_mid_send_answers_at_most_once(crash_worker: WorkerSupervi
     display_id, message_id = sent["conversation"]["id"], sent["message"]["id"]
     wait_for(lambda: (reply := reply_for(message_id)) is not None
              and reply.send_state == SENDING, timeout=120, message="send in flight")
+    stored_before_kill = None
     if apply == "after":
         # Chatwoot has the message; the worker still waits for the answer
         wait_for(lambda: len(bot_replies(flow.chatwoot, display_id)) == 1,
                  message="message stored by Chatwoot")
+        stored_before_kill = bot_replies(flow.chatwoot, display_id)[0]["id"]
     crash_worker.kill()
     assert reply_for(message_id).send_state == SENDING  # the outcome is unknown to us
 
@@ -92,7 +94,12 @@ def test_worker_killed_mid_send_answers_at_most_once(crash_worker: WorkerSupervi
     posted = bot_replies(flow.chatwoot, display_id)
     assert len(posted) == 1, posted
     assert reply.chatwoot_message_id == posted[0]["id"]
-    assert reply.send_attempts == 2
+    if stored_before_kill is not None:
+        # found by its source_id, not posted again
+        assert posted[0]["id"] == stored_before_kill
+    # The dead attempt's claim was taken over (more takeovers are possible when a retry
+    # times out on a loaded machine; each one looks before it posts).
+    assert reply.send_attempts >= 2, crash_worker.log_tail(120)
     assert KokoReply.objects.filter(message_id=message_id).count() == 1
     wait_for(lambda: (sweeper.sweep() or True) and all_message_webhooks_done(), timeout=60,
              interval=1.0, message="the webhooks finished")
