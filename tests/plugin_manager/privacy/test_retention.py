@@ -13,8 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.crm_plugin.campaigns.batches import TOMBSTONED
 from apps.crm_plugin.campaigns.models import Campaign, CampaignKind, CampaignSend
-from apps.crm_plugin.campaigns.outbound import send_campaign_email
+from apps.crm_plugin.campaigns.outbound import send_campaign_batch
 from apps.crm_plugin.models import SyncRun
 from apps.plugin_manager import services
 from apps.plugin_manager.eventbus.models import Event
@@ -123,9 +124,9 @@ def test_a_pending_send_to_an_erased_address_is_skipped_at_send_time() -> None:
     context = DeliveryContext(event=event, plugin_id="crm_campaigns", tenant=holder.tenant,
                               settings={}, attempt=1, delivery_id=0)
 
-    send_campaign_email(context)  # no SMTP server: a send would fail loudly
+    send_campaign_batch(context)  # no SMTP server: a send would fail loudly
 
     send.refresh_from_db()
     assert send.status == CampaignSend.Status.SKIPPED
-    assert send.error == "adatvédelmi kérelem alapján törölt cím"
+    assert send.error == TOMBSTONED
     assert send.to_email == "" and send.message_id == ""
