@@ -347,6 +347,8 @@ PRIVACY_TOMBSTONE_KEY = env.str("PRIVACY_TOMBSTONE_KEY", default="")
 PRIVACY_INBOX_BODY_RETENTION_DAYS = env.int("PRIVACY_INBOX_BODY_RETENTION_DAYS", default=30)
 PRIVACY_DELIVERY_ERROR_RETENTION_DAYS = env.int("PRIVACY_DELIVERY_ERROR_RETENTION_DAYS",
                                                 default=90)
+# Kokó: what customers wrote, its drafts and replies (the decision and feedback stay).
+KOKO_TRANSCRIPT_RETENTION_DAYS = env.int("KOKO_TRANSCRIPT_RETENTION_DAYS", default=365)
 # Campaign e-mails: recipient, subject and bodies as sent; SMTP error texts (the rows stay).
 CAMPAIGN_SEND_BODY_RETENTION_DAYS = env.int("CAMPAIGN_SEND_BODY_RETENTION_DAYS", default=180)
 CAMPAIGN_SEND_ERROR_RETENTION_DAYS = env.int("CAMPAIGN_SEND_ERROR_RETENTION_DAYS", default=90)

@@ -40,6 +40,7 @@ class KokoConfig(PluginAppConfig):
                                "ertekesites=3, general=4” („*=5”: minden más szándék)."),
     )
     privacy_handlers = {"koko": "apps.support_plugin.koko.privacy.KokoPrivacyHandler"}
+    retention_policies = ("apps.support_plugin.koko.retention.TRANSCRIPT_POLICY",)
 
     def ready(self) -> None:
         super().ready()

@@ -18,6 +18,12 @@ webhook leased, the sweeper hands it to another worker, and this code resumes fr
 
 A colleague's public reply silences Kokó in that conversation; a plugin switched off
 (globally or for the tenant) answers nothing and stores nothing.
+
+Kokó's trouble stays Kokó's (``act``): the same inbound delivery also carries the message
+into the outbox (worklog, GLPI, CRM), so a Chatwoot error in Kokó's part never fails or
+re-runs it. A permanent one (e.g. 404) is recorded on the reply (``send_error``) and
+logged; a transient one is recorded and retried by Kokó's own task
+(``support_koko.resume_reply``), which resumes from the row like a redelivery does.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -48,7 +54,7 @@ from kgc_erp.tenants.models import Tenant
 
 from . import erp_status
 from .config import PLUGIN_ID, koko_settings
-from .models import KokoConversation, KokoReply
+from .models import KnowledgeArticle, KokoConversation, KokoReply
 from .texts import approval_note, escalation_note
 
 log = logging.getLogger("support_plugin.koko.flow")
@@ -57,6 +63,8 @@ DEFAULT_SEND_LEASE_SECONDS = 30
 ERP_CONFIDENCE = 1.0
 # What the customer wrote is kept in full (nothing is lost); the brain reads at most this.
 DECIDE_MAX_CHARS = 20_000
+# First wait before Kokó's own retry of a transient Chatwoot error (then the task backs off).
+RESUME_FIRST_DELAY = 5.0
 
 
 class SendInFlight(TransientDeliveryError):
@@ -124,10 +132,16 @@ def _judge(message: IncomingMessage, has_attachments: bool) -> Verdict:
         log.exception("koko.decide.failed tenant=%s message=%s", message.tenant_id,
                       message.message_id)
         return Verdict("escalate", "general", 0.0, "", [], ["brain_error"], "", "kb")
+    reasons = list(decision.reasons)
+    if not decision.hits and not KnowledgeArticle.objects.filter(is_active=True).exists():
+        # Say why in the handover note: nobody has loaded the knowledge base yet.
+        reasons.append("kb_empty")
+        log.warning("koko.kb-empty tenant=%s message=%s: no active article, escalating",
+                    message.tenant_id, message.message_id)
     verdict = Verdict(
         route=str(decision.route), intent=decision.intent, confidence=decision.confidence,
         category=decision.category or "", kb_ids=list(decision.kb_ids),
-        reasons=list(decision.reasons), draft=decision.draft.text if decision.draft else "",
+        reasons=reasons, draft=decision.draft.text if decision.draft else "",
         source="kb",
     )
     erp = erp_status.answer(message.tenant_id, message.partner_id, text)
@@ -299,6 +313,10 @@ def _hand_over(client: ChatwootClient, reply: KokoReply, status: str) -> None:
         team = client.assign_team(conversation.conversation_id, team_id)
         team_name = str((team or {}).get("name") or "")
         KokoConversation.objects.filter(pk=conversation.pk).update(team_id=team_id)
+    else:
+        log.warning("koko.escalated.no-team tenant=%s conversation=%s intent=%s: no team "
+                    "configured (escalation_teams); the conversation stays open, unassigned",
+                    reply.tenant_id, conversation.conversation_id, reply.intent)
     if status not in ("open", ""):
         client.toggle_status(conversation.conversation_id, "open")
     _post_note(client, reply, escalation_note(reply, team_name, team_id))
@@ -337,6 +355,43 @@ def carry_out(reply: KokoReply, conversation_status: str = "") -> None:
         send_reply(reply)
 
 
+def _record_trouble(reply: KokoReply, exc: Exception, *, final: bool) -> None:
+    """On the row (the admin shows ``send_error``) and in the log; never re-raised."""
+    text = f"{type(exc).__name__}: {exc}"[:2000]
+    KokoReply.objects.filter(pk=reply.pk).update(send_error=text)
+    reply.send_error = text
+    args = (reply.tenant_id, reply.conversation_id, reply.message_id, reply.status, text)
+    if final:
+        log.error("koko.act.failed tenant=%s conversation=%s message=%s status=%s: %s", *args,
+                  exc_info=not isinstance(exc, ChatwootError))
+    else:
+        log.warning("koko.act.retry tenant=%s conversation=%s message=%s status=%s: %s",
+                    *args)
+
+
+def act(reply: KokoReply, conversation_status: str = "", *, last_try: bool = False
+        ) -> float | None:
+    """``carry_out`` without ever failing the caller: None when done (or failed for good,
+    recorded on the row), else the seconds after which to try again (a transient error,
+    or another attempt holding the send claim). Our own database's errors do propagate:
+    the caller's retry is the right answer to those."""
+    try:
+        carry_out(reply, conversation_status)
+    except DatabaseError:
+        raise
+    except TransientDeliveryError as exc:
+        _record_trouble(reply, exc, final=last_try)
+        return None if last_try else max(exc.retry_after or 0.0, RESUME_FIRST_DELAY)
+    except Exception as exc:  # a permanent Chatwoot answer, or a bug: not worth repeating
+        _record_trouble(reply, exc, final=True)
+        return None
+    if reply.send_error:
+        # Done now: the earlier error is history (a failed send keeps its own).
+        KokoReply.objects.filter(pk=reply.pk).exclude(
+            send_state=KokoReply.SendState.FAILED).update(send_error="")
+    return None
+
+
 # -- the hook ---------------------------------------------------------------------------------
 
 
@@ -347,7 +402,11 @@ class KokoAgent:
         if not is_enabled(PLUGIN_ID, message.tenant_id):
             return
         reply = record(message)
-        carry_out(reply, message.conversation_status)
+        delay = act(reply, message.conversation_status)
+        if delay is not None:
+            from .tasks import resume_reply
+
+            resume_reply.apply_async((reply.pk, message.conversation_status), countdown=delay)
 
     def on_activity(self, activity: ConversationActivity) -> None:
         if not is_enabled(PLUGIN_ID, activity.tenant_id):
@@ -379,5 +438,5 @@ def silence(activity: ConversationActivity) -> None:
                  activity.tenant_id, activity.conversation_id)
 
 
-__all__ = ("KokoAgent", "SendInFlight", "carry_out", "escalation_teams", "record",
+__all__ = ("KokoAgent", "SendInFlight", "act", "carry_out", "escalation_teams", "record",
            "send_reply", "silence", "team_for")

@@ -43,9 +43,20 @@ def send_approved_reply(self: Any, reply_id: int) -> None:
         raise self.retry(exc=exc, countdown=min(600, 5 * 2 ** self.request.retries)) from exc
 
 
-@shared_task(name="support_koko.apply_retention", ignore_result=True)
-def apply_retention() -> int:
-    """Daily: clear customer texts older than KOKO_TRANSCRIPT_RETENTION_DAYS."""
-    from .retention import apply_retention as run
+@shared_task(name="support_koko.resume_reply", acks_late=True, ignore_result=True, bind=True,
+             max_retries=8)
+def resume_reply(self: Any, reply_id: int, conversation_status: str = "") -> None:
+    """Finish what a customer message's reply still needs after a transient Chatwoot
+    error (or while another attempt held the send claim), apart from the inbound delivery:
+    resumable and at most once, like a redelivered webhook. The last try records the
+    error for good."""
+    from .flow import act
+    from .models import KokoReply
 
-    return run()
+    reply = KokoReply.objects.filter(pk=reply_id).first()
+    if reply is None:
+        return
+    last_try = self.request.retries >= self.max_retries
+    delay = act(reply, conversation_status, last_try=last_try)
+    if delay is not None:
+        raise self.retry(countdown=min(600.0, max(delay, 5.0 * 2 ** self.request.retries)))

@@ -52,6 +52,8 @@ def reason_hu(reason: str) -> str:
         return "nem magyar nyelvű" if value == "en" else "vegyes nyelvű üzenet"
     if kind == "no_article":
         return "nincs hozzá tudásbázis-cikk"
+    if kind == "kb_empty":
+        return "a tudásbázis üres (nincs betöltött cikk)"
     if kind == "handover_article":
         return f"kollégai ügy ({value})"
     if kind == "figures":

@@ -40,6 +40,7 @@ from apps.support_plugin.chatwoot.webhooks import SIGNATURE
 from apps.support_plugin.glpi.config import settings_for as glpi_settings_for
 from apps.support_plugin.glpi.models import GlpiTicketLink
 from apps.support_plugin.glpi.requester import ensure_requester
+from apps.support_plugin.koko.models import KokoReply
 from devstack.shared_folder import contracts
 from kgc_erp.partners.models import ConsentChange, Partner
 from kgc_erp.rentals.services import return_rental
@@ -214,6 +215,8 @@ def test_erasure_leaves_verified_receipts_and_no_trace(every_connector, store) -
     _bot_lookup(store)
     assert DIGITS in glpi_store_text(glpi)
     assert erp_traces(DIGITS, EMAIL), "the inbox holds the contact_created body"
+    # Kokó saw the customer's messages (no KB, no team: escalated, its trouble recorded).
+    assert KokoReply.objects.filter(conversation__partner=partner).count() == 2
 
     opened = open_request(partner, PrivacyRequest.Kind.ERASURE, requested_by="maga az ügyfél",
                           channel=PrivacyRequest.Channel.EMAIL)
@@ -235,6 +238,7 @@ def test_erasure_leaves_verified_receipts_and_no_trace(every_connector, store) -
         assert steps["twenty"].external_id == kgc_partner_id(partner.pk)
         assert steps["krayin"].action == "nothing_held"
     assert steps["erp"].action == "anonymised"
+    assert steps["koko"].action == "deleted" and not KokoReply.objects.exists()
     assert steps["eventbus"].action == "anonymised"
     for step in steps.values():  # receipts never carry the person's data
         assert DIGITS not in step.evidence and EMAIL not in step.evidence.lower()

@@ -110,36 +110,3 @@ def test_deciding_needs_the_approval_permission() -> None:
     assert reply.status == KokoReply.Status.AWAITING_APPROVAL
     nobody = _staff("kgc-senki")
     assert nobody.get(reverse("admin:support_koko_kokoreply_queue")).status_code == 403
-
-
-def test_transcript_retention_clears_old_texts_and_keeps_the_decision(settings) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-    from django_celery_beat.models import PeriodicTask
-
-    from apps.support_plugin.koko.retention import apply_retention
-
-    settings.KOKO_TRANSCRIPT_RETENTION_DAYS = 30
-    old = _waiting_reply("kgc-regi")
-    KokoReply.objects.filter(pk=old.pk).update(
-        status=KokoReply.Status.APPROVED, send_state=KokoReply.SendState.SENT,
-        reply_text="Elküldött válasz", feedback=KokoReply.Feedback.UP,
-        created_at=timezone.now() - timedelta(days=31))
-    waiting = _waiting_reply("kgc-var")
-    KokoReply.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(days=40))
-    recent = _waiting_reply("kgc-friss")
-    KokoReply.objects.filter(pk=recent.pk).update(status=KokoReply.Status.REJECTED)
-
-    assert apply_retention() == 1
-    old.refresh_from_db()
-    assert (old.customer_text, old.draft_text, old.reply_text) == ("", "", "")
-    assert (old.status, old.intent, old.feedback) == (KokoReply.Status.APPROVED, "general",
-                                                      KokoReply.Feedback.UP)
-    waiting.refresh_from_db()
-    recent.refresh_from_db()
-    assert waiting.customer_text == "Kérdés kgc-var"  # still waiting for a colleague
-    assert recent.customer_text == "Kérdés kgc-friss"
-    assert apply_retention() == 0  # nothing left to clear
-    schedule = PeriodicTask.objects.get(task="support_koko.apply_retention")
-    assert schedule.enabled and schedule.crontab.hour == "4"
