@@ -62,14 +62,14 @@ _CHUNKS = KnowledgeChunk._meta.db_table
 _SQL = f"""
 WITH q AS (SELECT %(vector)s::vector AS v),
 by_article AS (
-    SELECT a.id FROM {_ARTICLES} a, q
+    SELECT a.id FROM {_ARTICLES} a
     WHERE a.is_active AND a.embedding_model = %(model)s
-    ORDER BY a.embedding <=> q.v LIMIT %(candidates)s
+    ORDER BY a.embedding <=> %(vector)s::vector LIMIT %(candidates)s
 ),
 by_chunk AS (
-    SELECT c.article_id AS id FROM {_CHUNKS} c, q
+    SELECT c.article_id AS id FROM {_CHUNKS} c
     WHERE c.embedding_model = %(model)s
-    ORDER BY c.embedding <=> q.v LIMIT %(chunk_candidates)s
+    ORDER BY c.embedding <=> %(vector)s::vector LIMIT %(chunk_candidates)s
 ),
 candidates AS (SELECT id FROM by_article UNION SELECT id FROM by_chunk),
 scored AS (
