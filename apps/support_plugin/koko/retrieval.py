@@ -26,6 +26,7 @@ TEXT_WEIGHT = 0.5
 # PREFIX_LEN letters of each (folded) query word as a tsquery prefix catches the suffixed
 # forms without a stemmer that would need accents.
 PREFIX_LEN = 5
+HNSW_EF_SEARCH = 100
 
 if TYPE_CHECKING:
     from django.db.backends.utils import _SQLType
@@ -120,7 +121,11 @@ def search_vector(query_vector: Vector, text: str, model: str, *, k: int = 5,
         "limit": limit or k,
     }
     with connection.cursor() as cursor:
-        # HNSW's default candidate list (40) is plenty for k <= 20.
+        # HNSW is approximate and its graph depends on insertion order: with the default
+        # candidate list (40, = the sentence LIMIT) two freshly built indexes gave one
+        # dev-set message different neighbours. 100 keeps the lists exact at this size for
+        # a few ms more at 25 000 sentences (docs/benchmarks.md).
+        cursor.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
         cursor.execute(_SQL, params)
         rows = cursor.fetchall()
     return [
