@@ -121,11 +121,14 @@ def vacuum() -> None:
     full-text side would also scan the dead ones, and the planner would lack statistics."""
     from django.db import connection
 
+    from apps.support_plugin.koko import retrieval
     from apps.support_plugin.koko.models import KnowledgeArticle, KnowledgeChunk
 
     with connection.cursor() as cursor:
         for model_class in (KnowledgeArticle, KnowledgeChunk):
             cursor.execute(f"VACUUM ANALYZE {model_class._meta.db_table}")
+    # The KB's size estimate is cached for minutes in a process; this one just changed it.
+    retrieval._large_kb_cache = (0.0, False)
 
 
 def add_synthetic_articles(total: int, seed: int = 5) -> None:
