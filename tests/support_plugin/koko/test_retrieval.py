@@ -49,3 +49,19 @@ def test_gibberish_still_returns_ranked_articles_without_error(
     hits = search("qwzx vbnm", provider, k=3)
     assert len(hits) == 3
     assert all(h.text_rank is None for h in hits)
+
+
+@pytest.mark.django_db
+def test_the_planner_hint_does_not_leak_into_the_session(
+        kb: object, provider: EmbeddingProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connection
+
+    from apps.support_plugin.koko import retrieval
+
+    monkeypatch.setattr(retrieval, "_large_kb_cache", (0.0, False))
+    monkeypatch.setattr(retrieval, "LARGE_KB_ARTICLES", -2)  # any size counts as large
+    assert search("mennyi a kaució", provider)
+    assert retrieval._large_kb_cache[1] is True
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone() == ("on",)
