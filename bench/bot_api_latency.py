@@ -1,19 +1,23 @@
-"""Bot API latency under load: customers/by-phone and service/worklogs/{number}/status.
+"""Bot API latency and CPU under load, against a minimal Django view in the same server.
 
-Seeds its own database (`kgc_bench_bot_api`: 100 000 partners, 500 000 rentals, the
-worklogs and orders the demo generator makes for them), starts gunicorn on a free
-localhost port, drives each endpoint open-loop at a fixed request rate (default 100 req/s
-for 20 s) from a bounded pool of client threads, and prints p50 / p90 / p99 / max latency
-next to the bare indexed SQL query of the same lookup. Targets: p99 under 25 ms
-(by-phone) and under 40 ms (worklog status).
+Seeds its own database (`kgc_bench_bot_api`, default 20 000 partners and 100 000 rentals,
+with the worklogs and orders the demo generator makes for them), starts gunicorn on a free
+localhost port with the benchmark's settings (bench/bot_api_settings.py: the project plus
+the minimal views of bench/bot_api_urls.py), and drives each endpoint open-loop at a fixed
+rate (default 100 requests/s) from a bounded pool of client threads, in rounds that
+alternate the API and its minimal view (the same indexed query in a plain Django view: no
+DRF, key check, plugin switch, rate limit or audit row). Broker and cache: a private
+redis-server.
 
-    REDIS_URL=redis://127.0.0.1:6379/7 .venv/bin/python -m bench.bot_api_latency \
-        [--partners 100000] [--rentals 500000] [--rate 100] [--duration 20] [--workers 4]
+    .venv/bin/python -m bench.bot_api_latency [--partners 20000] [--rentals 100000]
+        [--rate 100] [--duration 20] [--rounds 4] [--workers 4] [--json out.json]
 
-Latency is measured by the client from sending the request to receiving the whole
-response, so it includes HTTP, gunicorn, Django, authentication, the plugin switch, the
-Redis rate limit, the query and the audit-log insert. The client runs on the same machine
-as the server and the database (it shares their CPU cores).
+Printed per endpoint, with the targets of the hot-path issue beside them: gunicorn CPU per
+request API / minimal view (<= 2x), p50 API / bare indexed query p50 (<= 5x), p99 API /
+minimal view p99 (<= 3x); CPU per request per process (gunicorn workers, PostgreSQL
+backends, Redis, client) from /proc; the machine reference (bench/measure.py) and the load
+average before and after. Latency is measured by the client from sending the request to
+receiving the whole response; the client shares the machine's cores with the server.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from bench.measure import CpuMeter, machine_reference, per_operation_ms, postgres_backends
 from devstack.redis import start_private_redis
 
 
@@ -147,6 +148,51 @@ def _clean_up(subscription, deliveries) -> None:
     subscription.delete()
 
 
+def plain_loop(deliveries, target_url: str, target_pid: int) -> dict[str, float]:
+    """The same-run baseline: the same signed-size HTTP POST to the same target over a
+    keep-alive urllib3 pool and one UPDATE of the delivery row (autocommit), in a plain
+    loop in this process: what a delivery costs without the worker, the claim, the
+    re-read, the attempt row and the task machinery. CPU per delivery of this process,
+    its PostgreSQL backend and the target."""
+    import urllib3
+    from django.db import connection
+
+    from apps.plugin_manager.eventbus.models import Delivery, Event
+    from apps.plugin_manager.eventbus.outbox.outbound_webhooks import build_body
+
+    ids = list(deliveries.order_by("id").values_list("id", flat=True))
+    first = Delivery.objects.select_related("event").get(pk=ids[0])
+    body = build_body(Event.objects.get(pk=first.event_id), "bench-eventbus")
+    table = Delivery._meta.db_table
+    pool = urllib3.PoolManager(num_pools=2, maxsize=2, retries=False)
+    meter = CpuMeter({
+        "loop": [os.getpid()],
+        "postgres": lambda: postgres_backends(_database()),
+        "target": [target_pid],
+    })
+    with connection.cursor() as cursor:  # open the connection before measuring
+        cursor.execute("SELECT 1")
+    before = meter.read()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for delivery_id in ids:
+            response = pool.request("POST", target_url, body=body,
+                                    headers={"Content-Type": "application/json"},
+                                    redirect=False)
+            cursor.execute(f"UPDATE {table} SET finished_at = now() WHERE id = %s",
+                           [delivery_id])
+            assert response.status < 300
+    wall = time.perf_counter() - started
+    spent = CpuMeter.spent(before, meter.read())
+    cpu = per_operation_ms(spent, len(ids))
+    return {"rate": len(ids) / wall, "cpu_ms_per_delivery": sum(cpu.values()),
+            "cpu_by_role": cpu}
+
+
+def _database() -> str:
+    return urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+
+
 def run_once(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[str, object]:
     from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt
     from tests.infrastructure.processes import CeleryWorker
@@ -182,13 +228,15 @@ def run_once(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[st
             cpu_after = _cpu_by_role(watched, target.pid)
         finally:
             worker.stop()
-        received = stop_target(target)
         finished = sorted(deliveries.values_list("finished_at", flat=True))
         durations = sorted(
             DeliveryAttempt.objects.filter(delivery__in=deliveries).values_list(
                 "duration_ms", flat=True
             )
         )
+        # After the worker's figures are read: the loop rewrites finished_at.
+        baseline = plain_loop(deliveries, target_url, target.pid)
+        received = stop_target(target) - args.deliveries  # the plain loop's were extra
         cpu_ms = {
             role: (cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / args.deliveries
             for role in cpu_after
@@ -203,6 +251,7 @@ def run_once(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[st
             "call_ms_p99": durations[int(len(durations) * 0.99) - 1],
             "cpu_ms_per_delivery": sum(cpu_ms.values()),
             "cpu_by_role": cpu_ms,
+            "baseline": baseline,
         }
     finally:
         if target.poll() is None:
@@ -233,7 +282,11 @@ def main() -> None:
         import logging
 
         logging.getLogger("kgc.eventbus").setLevel(logging.WARNING)
-        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        from bench.bench_database import ensure_partners
+
+        ensure_partners(200)  # the machine reference's bare query needs a few
+        print(machine_reference().line("before"))
+        ratios = []
         for run in range(1, args.runs + 1):
             result = run_once(args, workdir, redis_url)
             print(
@@ -252,7 +305,19 @@ def main() -> None:
             )
             roles = ", ".join(f"{k} {v:.2f}" for k, v in sorted(result["cpu_by_role"].items()))
             print(f"       CPU ms per delivery by role: {roles}")
-        print(f"load average after: {os.getloadavg()[0]:.1f}")
+            base = result["baseline"]
+            ratios.append(cpu / base["cpu_ms_per_delivery"])
+            base_roles = ", ".join(f"{k} {v:.2f}" for k, v in sorted(base["cpu_by_role"].items()))
+            print(
+                f"       same-run baseline (plain loop: same POST + one UPDATE): "
+                f"{base['rate']:.0f} deliveries/s, CPU per delivery "
+                f"{base['cpu_ms_per_delivery']:.2f} ms ({base_roles})"
+            )
+            print(f"       ratio CPU per delivery, worker path / plain loop: {ratios[-1]:.2f}x "
+                  f"(target <= 2x)")
+        if len(ratios) > 1:
+            print(f"median ratio over {len(ratios)} runs: {statistics.median(ratios):.2f}x")
+        print(machine_reference().line("after"))
     finally:
         redis_process.terminate()
         redis_process.wait(timeout=10)
