@@ -202,20 +202,14 @@ def drive(port: int, path_for: Callable[[int], str], headers: dict[str, str], ra
     return samples
 
 
-def statement_of(queryset: Any) -> tuple[str, Sequence[Any]]:
-    """SQL and parameters of a QuerySet or RawQuerySet."""
-    if hasattr(queryset, "raw_query"):
-        return queryset.raw_query, queryset.params
-    return queryset.query.sql_with_params()
-
-
-def bare_sql_ms(queryset_for: Callable[[int], Any], runs: int) -> list[float]:
+def bare_sql_ms(statement_for: Callable[[int], tuple[str, Sequence[Any]]],
+                runs: int) -> list[float]:
     """The endpoint's own lookup statement, executed alone on an open connection."""
     from django.db import connection
 
     timings = []
     for index in range(runs):
-        sql, params = statement_of(queryset_for(index))
+        sql, params = statement_for(index)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -383,13 +377,13 @@ def run(args: argparse.Namespace, redis_url: str) -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    from apps.support_plugin.bot_api.queries import customer_lookup, worklog_lookup
+    from apps.support_plugin.bot_api.queries import customer_statement, worklog_statement
 
     sql = {
         "GET customers/by-phone/{phone}": bare_sql_ms(
-            lambda i: customer_lookup(hq.pk, phones[i % len(phones)]), 2000),
+            lambda i: customer_statement(hq.pk, phones[i % len(phones)]), 2000),
         "GET service/worklogs/{number}/status": bare_sql_ms(
-            lambda i: worklog_lookup(hq.pk, numbers[i % len(numbers)]), 2000),
+            lambda i: worklog_statement(hq.pk, numbers[i % len(numbers)]), 2000),
     }
     reference_after = machine_reference()
     print(reference_after.line("after"))

@@ -1,10 +1,11 @@
 """The project's URLs plus the bot API benchmark's baseline views (benchmark only).
 
 `/bench/minimal/by-phone/<phone>` and `/bench/minimal/worklog/<number>`: a plain Django
-view doing the endpoint's own indexed query (the same SQL text as the API's, the phone
-normalised the same way) and answering its row as JSON: no DRF, no key check, no plugin
-switch, no rate limit, no audit row. Served by the same gunicorn as the API, so the
-ratio "API / minimal view" measures what the API's own machinery costs.
+view doing the endpoint's own indexed query (the same SQL text and parameters as the API's,
+the phone normalised the same way, the privacy tombstone check inside the statement as in
+the API) and answering its row as JSON: no DRF, no key check, no plugin switch, no rate
+limit, no audit row. Served by the same gunicorn as the API, so the ratio "API / minimal
+view" measures what the API's own machinery costs.
 """
 
 import os
@@ -13,7 +14,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, path
 
-from apps.support_plugin.bot_api.queries import customer_lookup, worklog_lookup
+from apps.support_plugin.bot_api.queries import customer_statement, worklog_statement
 from kgc_erp.partners.phone import normalize_phone
 from kgc_erp.urls import urlpatterns as project_urlpatterns
 
@@ -32,17 +33,14 @@ def _row(sql: str, params: object) -> dict[str, object] | None:
 
 
 def minimal_by_phone(request: HttpRequest, phone: str) -> JsonResponse:
-    statement = customer_lookup(TENANT_ID, normalize_phone(phone))
-    row = _row(statement.raw_query, statement.params)
+    row = _row(*customer_statement(TENANT_ID, normalize_phone(phone)))
     if row is None:
         return JsonResponse({"code": "not_found"}, status=404)
-    row["updated_at"] = str(row["updated_at"])
     return JsonResponse(row)
 
 
 def minimal_worklog(request: HttpRequest, number: str) -> JsonResponse:
-    statement = worklog_lookup(TENANT_ID, number)
-    row = _row(statement.raw_query, statement.params)
+    row = _row(*worklog_statement(TENANT_ID, number))
     if row is None:
         return JsonResponse({"code": "not_found"}, status=404)
     return JsonResponse({key: value if isinstance(value, (int, str, bool, type(None)))

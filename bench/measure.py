@@ -226,3 +226,50 @@ def cpu_line(per_op: Mapping[str, float]) -> str:
 
 def ratio(subject: float, baseline: float) -> float:
     return subject / baseline if baseline else float("inf")
+
+
+# --- in-process requests ---------------------------------------------------------------
+
+
+def wsgi_request(application: object, method: str, path: str,
+                 headers: Mapping[str, str] | None = None, body: bytes = b"") -> int:
+    """One request through a WSGI application in this process, as gunicorn makes it
+    (environ, start_response, iterate the body, close()): the whole Django stack with its
+    middleware and the response's close hooks, without the server and the socket."""
+    import io
+    from urllib.parse import unquote
+
+    raw_path, _, query = path.partition("?")
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": unquote(raw_path),
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+    status: list[str] = []
+
+    def start_response(line: str, _headers: object, _exc_info: object = None) -> None:
+        status.append(line)
+
+    result = application(environ, start_response)  # type: ignore[operator]
+    try:
+        for _chunk in result:
+            pass
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return int(status[0].split()[0])

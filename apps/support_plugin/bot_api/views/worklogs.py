@@ -38,7 +38,7 @@ class WorklogStatusView(BotApiView):
         number = parse_document_number(number, WORKLOG_PREFIX)
         self.audit.object_type = "worklog"
         self.audit.object_ref = number
-        worklog = next(iter(worklog_lookup(self.tenant_id, number)), None)
+        worklog = worklog_lookup(self.tenant_id, number)
         if worklog is None:
             raise NotFound("Nincs ilyen számú munkalap.")
         self.audit.partner_id = worklog.partner_id
