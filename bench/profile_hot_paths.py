@@ -1,13 +1,17 @@
 """CPU profiles of the hot paths, in-process (cProfile with a CPU clock), written as
 text to docs/profiles/.
 
-    .venv/bin/python -m bench.profile_hot_paths bot-api [--requests 2000]
+    .venv/bin/python -m bench.profile_hot_paths bot-api|delivery [--requests 2000]
 
 bot-api: requests through Django's WSGI handler (all middleware, the response's close
 hooks) on the bot API benchmark's database: the by-phone and the worklog status endpoints
 and, for comparison, their minimal views (bench/bot_api_urls.py). Each profile lists the
 functions by cumulative and by own time; the header gives the CPU per request measured
 without the profiler, the machine reference and the load average.
+
+delivery: run_delivery called in this process (no Celery: the task's own overhead is in
+the benchmark's figures, not here) for outbound webhook deliveries to the no-op target,
+against the plain loop (the same kind of POST and one UPDATE).
 """
 
 from __future__ import annotations
@@ -112,16 +116,74 @@ def bot_api(args: argparse.Namespace) -> None:
         write_profile(name, call, args.requests, reference)
 
 
+def delivery(args: argparse.Namespace) -> None:
+    """run_delivery in this process (no Celery), outbound webhooks to the no-op target,
+    against the plain loop of bench/delivery_throughput.py (same POST, one UPDATE)."""
+    import tempfile
+
+    from devstack.redis import start_private_redis
+
+    workdir = Path(tempfile.mkdtemp(prefix="kgc-profile-delivery-"))
+    redis_process, redis_url = start_private_redis(workdir / "redis")
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["CELERY_BROKER_URL"] = redis_url
+    try:
+        from bench.bench_database import ensure_partners, setup_django
+
+        setup_django()
+        ensure_partners(200)
+        import urllib3
+        from django.db import connection
+
+        from apps.plugin_manager.eventbus.models import Delivery
+        from apps.plugin_manager.eventbus.outbox.delivery import run_delivery
+        from bench.delivery_throughput import _clean_up, _queue_deliveries, start_target
+
+        target, target_url = start_target()
+        subscription, deliveries = _queue_deliveries(2 * args.requests + 100, target_url,
+                                                     single=False)
+        try:
+            ids = list(deliveries.order_by("id").values_list("id", flat=True))
+            reference = machine_reference().line()
+            pool = urllib3.PoolManager(num_pools=2, maxsize=2, retries=False)
+            body = b'{"id":"x","type":"partner.updated","data":{}}' * 8
+            table = Delivery._meta.db_table
+
+            def plain(index: int) -> None:
+                pool.request("POST", target_url, body=body,
+                             headers={"Content-Type": "application/json"}, redirect=False)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"UPDATE {table} SET finished_at = now() WHERE id = %s",
+                                   [ids[index]])
+
+            offset = {"next": 0}
+
+            def deliver(_index: int) -> None:
+                delivery_id = ids[offset["next"]]
+                offset["next"] += 1
+                assert run_delivery(delivery_id).value == "succeeded"
+
+            write_profile("delivery_run_delivery", deliver, args.requests, reference)
+            write_profile("delivery_plain_loop", plain, args.requests, reference)
+        finally:
+            target.terminate()
+            target.wait(timeout=10)
+            _clean_up(subscription, deliveries)
+    finally:
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("path", choices=("bot-api",))
+    parser.add_argument("path", choices=("bot-api", "delivery"))
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--partners", type=int, default=20_000)
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    {"bot-api": bot_api}[args.path](args)
+    {"bot-api": bot_api, "delivery": delivery}[args.path](args)
 
 
 if __name__ == "__main__":
