@@ -155,12 +155,17 @@ def _cmdline(pid: int) -> str:
 
 
 def postgres_backends(database: str) -> list[int]:
-    """PostgreSQL backends serving `database` (their process title names it)."""
+    """PostgreSQL backends serving `database` (their process title names it).
+
+    Autovacuum workers name the database too but are left out: they start when a
+    table's churn crosses a threshold, so one lands in one side's measurement or the
+    other's by chance and swamps the per-operation figure."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             title = _cmdline(int(entry))
-            if title.startswith("postgres:") and f" {database} " in title:
+            if (title.startswith("postgres:") and f" {database} " in title
+                    and "autovacuum" not in title):
                 found.append(int(entry))
     return found
 
