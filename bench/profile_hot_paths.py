@@ -68,6 +68,22 @@ def write_profile(name: str, call: Callable[[int], object], count: int, header: 
 
 
 def bot_api(args: argparse.Namespace) -> None:
+    import tempfile
+
+    from devstack.redis import start_private_redis
+
+    workdir = Path(tempfile.mkdtemp(prefix="kgc-profile-bot-api-"))
+    redis_process, redis_url = start_private_redis(workdir / "redis")  # the rate limit's
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["CELERY_BROKER_URL"] = redis_url
+    try:
+        _bot_api(args)
+    finally:
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
+def _bot_api(args: argparse.Namespace) -> None:
     from bench.bot_api_latency import prepare_api_key, seed, use_bench_database
 
     use_bench_database()
