@@ -107,7 +107,7 @@ def check(name: str, measured: float, subject_ms: float, baseline_ms: float) -> 
     print(f"{name}: {measured:.2f}x ({subject_ms:.3f} / {baseline_ms:.3f} ms CPU)")
     if os.environ.get("HOT_PATH_RATIOS_WRITE"):
         document = json.loads(RATIOS_FILE.read_text())
-        document["ratios"][name] = {"ratio": round(measured, 2)}
+        document["ratios"][name] = {"ratio": round(measured, 2), "observed": [round(measured, 2)]}
         RATIOS_FILE.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return
     stored = stored_ratios()[name]["ratio"]
