@@ -1,25 +1,30 @@
-"""Bot API latency under load: customers/by-phone and service/worklogs/{number}/status.
+"""Bot API latency and CPU under load, against a minimal Django view in the same server.
 
-Seeds its own database (`kgc_bench_bot_api`: 100 000 partners, 500 000 rentals, the
-worklogs and orders the demo generator makes for them), starts gunicorn on a free
-localhost port, drives each endpoint open-loop at a fixed request rate (default 100 req/s
-for 20 s) from a bounded pool of client threads, and prints p50 / p90 / p99 / max latency
-next to the bare indexed SQL query of the same lookup. Targets: p99 under 25 ms
-(by-phone) and under 40 ms (worklog status).
+Seeds its own database (`kgc_bench_bot_api`, default 20 000 partners and 100 000 rentals,
+with the worklogs and orders the demo generator makes for them), starts gunicorn on a free
+localhost port with the benchmark's settings (bench/bot_api_settings.py: the project plus
+the minimal views of bench/bot_api_urls.py), and drives each endpoint open-loop at a fixed
+rate (default 100 requests/s) from a bounded pool of client threads, in rounds that
+alternate the API and its minimal view (the same indexed query in a plain Django view: no
+DRF, key check, plugin switch, rate limit or audit row). Broker and cache: a private
+redis-server.
 
-    REDIS_URL=redis://127.0.0.1:6379/7 .venv/bin/python -m bench.bot_api_latency \
-        [--partners 100000] [--rentals 500000] [--rate 100] [--duration 20] [--workers 4]
+    .venv/bin/python -m bench.bot_api_latency [--partners 20000] [--rentals 100000]
+        [--rate 100] [--duration 20] [--rounds 4] [--workers 4] [--json out.json]
 
-Latency is measured by the client from sending the request to receiving the whole
-response, so it includes HTTP, gunicorn, Django, authentication, the plugin switch, the
-Redis rate limit, the query and the audit-log insert. The client runs on the same machine
-as the server and the database (it shares their CPU cores).
+Printed per endpoint, with the targets of the hot-path issue beside them: gunicorn CPU per
+request API / minimal view (<= 2x), p50 API / bare indexed query p50 (<= 5x), p99 API /
+minimal view p99 (<= 3x); CPU per request per process (gunicorn workers, PostgreSQL
+backends, Redis, client) from /proc; the machine reference (bench/measure.py) and the load
+average before and after. Latency is measured by the client from sending the request to
+receiving the whole response; the client shares the machine's cores with the server.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import queue
 import random
@@ -27,15 +32,29 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import requests
+
+from bench.measure import (
+    CpuMeter,
+    children_of,
+    cpu_line,
+    latency_summary,
+    listening_pid,
+    machine_reference,
+    per_operation_ms,
+    percentile,
+    postgres_backends,
+)
+from devstack.redis import start_private_redis
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE = "kgc_bench_bot_api"
@@ -46,11 +65,6 @@ class Sample:
     latency_ms: float
     lag_ms: float  # how late the request left compared with its schedule
     status: int
-
-
-def percentile(samples: Sequence[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 def use_bench_database() -> None:
@@ -122,9 +136,9 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kgc_erp.settings", "DEBUG": "False",
-           "LOG_LEVEL": "WARNING"}
+def start_gunicorn(port: int, workers: int, tenant_id: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.bot_api_settings", "DEBUG": "False",
+           "LOG_LEVEL": "WARNING", "BENCH_BOT_API_TENANT_ID": str(tenant_id)}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "kgc_erp.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
@@ -188,59 +202,14 @@ def drive(port: int, path_for: Callable[[int], str], headers: dict[str, str], ra
     return samples
 
 
-def statement_of(queryset: Any) -> tuple[str, Sequence[Any]]:
-    """SQL and parameters of a QuerySet or RawQuerySet."""
-    if hasattr(queryset, "raw_query"):
-        return queryset.raw_query, queryset.params
-    return queryset.query.sql_with_params()
-
-
-class CpuMeter:
-    """CPU seconds used by the server's workers, PostgreSQL, Redis and this client, so the
-    per-request cost of each can be printed next to the latencies."""
-
-    def __init__(self, server_pid: int) -> None:
-        import psutil
-
-        self.groups = {
-            "gunicorn": psutil.Process(server_pid).children(),
-            # The backends serving this database (their process title names it).
-            "postgres": [p for p in psutil.process_iter(["cmdline"])
-                         if DATABASE in " ".join(p.info["cmdline"] or [])],
-            "redis": [p for p in psutil.process_iter(["name"])
-                      if (p.info["name"] or "").startswith("redis-server")],
-            "client": [psutil.Process()],
-        }
-
-    def read(self) -> dict[str, float]:
-        import psutil
-
-        totals = {}
-        for name, processes in self.groups.items():
-            total = 0.0
-            for process in processes:
-                try:
-                    times = process.cpu_times()
-                except psutil.Error:
-                    continue
-                total += times.user + times.system
-            totals[name] = total
-        return totals
-
-
-def cpu_per_request(before: dict[str, float], after: dict[str, float], requests_: int) -> str:
-    return ", ".join(
-        f"{name} {(after[name] - before[name]) / requests_ * 1000:.2f} ms" for name in before
-    )
-
-
-def bare_sql_ms(queryset_for: Callable[[int], Any], runs: int) -> list[float]:
+def bare_sql_ms(statement_for: Callable[[int], tuple[str, Sequence[Any]]],
+                runs: int) -> list[float]:
     """The endpoint's own lookup statement, executed alone on an open connection."""
     from django.db import connection
 
     timings = []
     for index in range(runs):
-        sql, params = statement_of(queryset_for(index))
+        sql, params = statement_for(index)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -249,46 +218,101 @@ def bare_sql_ms(queryset_for: Callable[[int], Any], runs: int) -> list[float]:
     return timings
 
 
-def report(name: str, samples: list[Sample], sql: list[float], duration: float) -> dict[str, float]:
-    ok = [s.latency_ms for s in samples if s.status == 200]
-    errors = len(samples) - len(ok)
+@dataclass
+class Side:
+    """One side of a comparison (the API or the minimal view) over all its rounds."""
+
+    samples: list[Sample] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # role -> CPU seconds
+    round_gunicorn_ms: list[float] = field(default_factory=list)  # per request, per round
+
+    @property
+    def requests(self) -> int:
+        return len(self.samples)
+
+    def latencies(self) -> list[float]:
+        return [s.latency_ms for s in self.samples if s.status == 200]
+
+
+def measure_side(side: Side, meter: CpuMeter, run: Callable[[], list[Sample]]) -> None:
+    before = meter.read()
+    samples = run()
+    spent = CpuMeter.spent(before, meter.read())
+    side.samples += samples
+    for role, seconds in spent.items():
+        side.cpu[role] = side.cpu.get(role, 0.0) + seconds
+    side.round_gunicorn_ms.append(spent["gunicorn"] * 1000 / len(samples))
+
+
+def compare(name: str, api: Side, minimal: Side, sql: list[float]) -> dict[str, float]:
+    """Print one endpoint's figures and ratios (targets beside them); return them."""
+    for label, side in (("API", api), ("minimal view", minimal)):
+        bad = side.requests - len(side.latencies())
+        if bad:
+            raise SystemExit(f"{name} ({label}): {bad} requests did not answer 200")
+    a, m = latency_summary(api.latencies()), latency_summary(minimal.latencies())
+    sql_p50 = statistics.median(sql)
+    api_cpu = per_operation_ms(api.cpu, api.requests)
+    min_cpu = per_operation_ms(minimal.cpu, minimal.requests)
+    round_ratios = [x / y for x, y in zip(api.round_gunicorn_ms, minimal.round_gunicorn_ms,
+                                          strict=True)]
     figures = {
-        "p50": statistics.median(ok),
-        "p90": percentile(ok, 0.90),
-        "p99": percentile(ok, 0.99),
-        "max": max(ok),
-        "sql_p50": statistics.median(sql),
-        "sql_p99": percentile(sql, 0.99),
-        "rate": len(samples) / duration,
-        "max_lag": max(s.lag_ms for s in samples),
+        "api_p50": a["p50"], "api_p99": a["p99"], "api_max": a["max"],
+        "minimal_p50": m["p50"], "minimal_p99": m["p99"], "minimal_max": m["max"],
+        "sql_p50": sql_p50, "sql_p99": percentile(sql, 0.99),
+        "api_gunicorn_cpu_ms": api_cpu["gunicorn"],
+        "minimal_gunicorn_cpu_ms": min_cpu["gunicorn"],
+        "cpu_ratio": api_cpu["gunicorn"] / min_cpu["gunicorn"],
+        "cpu_ratio_round_median": statistics.median(round_ratios),
+        "p50_vs_sql": a["p50"] / sql_p50,
+        "minimal_p50_vs_sql": m["p50"] / sql_p50,
+        "p99_vs_minimal": a["p99"] / m["p99"],
     }
-    print(
-        f"{name}: {len(samples)} requests ({errors} non-200), "
-        f"p50 {figures['p50']:.2f} ms, p90 {figures['p90']:.2f} ms, "
-        f"p99 {figures['p99']:.2f} ms, max {figures['max']:.2f} ms; "
-        f"bare SQL p50 {figures['sql_p50']:.3f} ms, p99 {figures['sql_p99']:.3f} ms; "
-        f"ratio p50 {figures['p50'] / figures['sql_p50']:.0f}x; "
-        f"client lag max {figures['max_lag']:.1f} ms",
-        flush=True,
-    )
-    if errors:
-        raise SystemExit(f"{name}: {errors} requests did not answer 200")
+    print(f"{name}: {api.requests} API requests, {minimal.requests} minimal-view requests "
+          f"(rounds interleaved)")
+    print(f"  API          p50 {a['p50']:.2f} ms, p90 {a['p90']:.2f}, p99 {a['p99']:.2f}, "
+          f"max {a['max']:.1f}; CPU per request {cpu_line(api_cpu)}")
+    print(f"  minimal view p50 {m['p50']:.2f} ms, p90 {m['p90']:.2f}, p99 {m['p99']:.2f}, "
+          f"max {m['max']:.1f}; CPU per request {cpu_line(min_cpu)}")
+    print(f"  bare SQL     p50 {sql_p50:.3f} ms, p99 {figures['sql_p99']:.3f} ms")
+    print(f"  ratio gunicorn CPU API / minimal view: {figures['cpu_ratio']:.2f}x "
+          f"(median of {len(round_ratios)} round pairs {figures['cpu_ratio_round_median']:.2f}x;"
+          f" target <= 2x)")
+    print(f"  ratio p50 API / bare SQL: {figures['p50_vs_sql']:.1f}x (target <= 5x; the "
+          f"minimal view itself: {figures['minimal_p50_vs_sql']:.1f}x)")
+    print(f"  ratio p99 API / minimal view p99: {figures['p99_vs_minimal']:.2f}x "
+          f"(target <= 3x)", flush=True)
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--partners", type=int, default=100_000)
-    parser.add_argument("--rentals", type=int, default=500_000)
+    parser.add_argument("--partners", type=int, default=20_000)
+    parser.add_argument("--rentals", type=int, default=100_000)
     parser.add_argument("--rate", type=float, default=100.0, help="requests per second")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per endpoint")
+    parser.add_argument("--duration", type=float, default=20.0,
+                        help="seconds per endpoint and side (split into --rounds rounds)")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=16, help="client threads")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     use_bench_database()
+    workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-bot-api-"))
+    redis_process, redis_url = start_private_redis(workdir / "redis")
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["CELERY_BROKER_URL"] = redis_url
+    try:
+        run(args, redis_url)
+    finally:
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
+def run(args: argparse.Namespace, redis_url: str) -> None:
     from bench.bench_database import setup_django
 
     setup_django()  # migrates
@@ -310,41 +334,69 @@ def main() -> None:
     def national(e164: str) -> str:  # how a customer says it: 06 30 123 4567
         return f"06 {e164[3:5]} {e164[5:8]} {e164[8:]}"
 
+    reference_before = machine_reference()
+    print(reference_before.line("before"), flush=True)
     port = free_port()
-    server = start_gunicorn(port, args.workers)
+    server = start_gunicorn(port, args.workers, hq.pk)
     headers = {"Authorization": f"Bearer {raw_key}"}
-
-    def by_phone(i: int) -> str:
-        return f"/api/v1/customers/by-phone/{quote(national(phones[i % len(phones)]))}"
-
-    def worklog(i: int) -> str:
-        return f"/api/v1/service/worklogs/{numbers[i % len(numbers)]}/status"
-
-    external_load = os.getloadavg()[0]
+    endpoints = {
+        "GET customers/by-phone/{phone}": (
+            lambda i: f"/api/v1/customers/by-phone/{quote(national(phones[i % len(phones)]))}",
+            lambda i: f"/bench/minimal/by-phone/{quote(national(phones[i % len(phones)]))}",
+        ),
+        "GET service/worklogs/{number}/status": (
+            lambda i: f"/api/v1/service/worklogs/{numbers[i % len(numbers)]}/status",
+            lambda i: f"/bench/minimal/worklog/{numbers[i % len(numbers)]}",
+        ),
+    }
+    redis_pid = listening_pid(int(urlsplit(redis_url).port or 6379))
+    sides: dict[str, tuple[Side, Side]] = {}
     try:
-        # Warm-up: every worker opens its database and Redis connections.
-        drive(port, by_phone, headers, rate=50, duration=2, threads=8)
-        meter = CpuMeter(server.pid)
-        cpu_0 = meter.read()
-        phone_samples = drive(port, by_phone, headers, args.rate, args.duration, args.threads)
-        cpu_1 = meter.read()
-        worklog_samples = drive(port, worklog, headers, args.rate, args.duration, args.threads)
-        cpu_2 = meter.read()
+        # Warm-up: every worker opens its database and Redis connections, both views.
+        for api_path, minimal_path in endpoints.values():
+            drive(port, api_path, headers, rate=100, duration=3, threads=8)
+            drive(port, minimal_path, headers, rate=100, duration=2, threads=8)
+        meter = CpuMeter({
+            "gunicorn": children_of(server.pid),
+            "postgres": lambda: postgres_backends(DATABASE),
+            "redis": [redis_pid] if redis_pid else [],
+            "client": [os.getpid()],
+        })
+        seconds = args.duration / args.rounds
+        for name, (api_path, minimal_path) in endpoints.items():
+            api, minimal = sides[name] = (Side(), Side())
+            for round_number in range(args.rounds):
+                # Alternate which side goes first, so a load change hits both alike.
+                order = [(api, api_path), (minimal, minimal_path)]
+                if round_number % 2:
+                    order.reverse()
+                for side, path_for in order:
+                    measure_side(side, meter, lambda p=path_for: drive(
+                        port, p, headers, args.rate, seconds, args.threads))
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    from apps.support_plugin.bot_api.queries import customer_lookup, worklog_lookup
+    from apps.support_plugin.bot_api.queries import customer_statement, worklog_statement
 
-    phone_sql = bare_sql_ms(lambda i: customer_lookup(hq.pk, phones[i % len(phones)]), 2000)
-    worklog_sql = bare_sql_ms(lambda i: worklog_lookup(hq.pk, numbers[i % len(numbers)]), 2000)
-
-    print(f"load average before / after the run: {external_load:.2f} / "
-          f"{os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
-    report("GET customers/by-phone/{phone}", phone_samples, phone_sql, args.duration)
-    print("  CPU per request: " + cpu_per_request(cpu_0, cpu_1, len(phone_samples)))
-    report("GET service/worklogs/{number}/status", worklog_samples, worklog_sql, args.duration)
-    print("  CPU per request: " + cpu_per_request(cpu_1, cpu_2, len(worklog_samples)))
+    sql = {
+        "GET customers/by-phone/{phone}": bare_sql_ms(
+            lambda i: customer_statement(hq.pk, phones[i % len(phones)]), 2000),
+        "GET service/worklogs/{number}/status": bare_sql_ms(
+            lambda i: worklog_statement(hq.pk, numbers[i % len(numbers)]), 2000),
+    }
+    reference_after = machine_reference()
+    print(reference_after.line("after"))
+    print(f"{args.rate:.0f} requests/s, {args.rounds} rounds of {seconds:.1f} s per side, "
+          f"{args.workers} sync gunicorn workers, {len(phones)} partners' phones")
+    results: dict[str, object] = {
+        "reference_before": reference_before.__dict__,
+        "reference_after": reference_after.__dict__,
+    }
+    for name, (api, minimal) in sides.items():
+        results[name] = compare(name, api, minimal, sql[name])
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from bench.measure import CpuMeter, machine_reference, per_operation_ms
 from devstack.redis import start_private_redis
 
 
@@ -66,7 +67,8 @@ def _processes(worker_pid: int, others: list[int]) -> list[psutil.Process]:
             cmdline = " ".join(proc.cmdline())
         except (psutil.Error, OSError):  # gone meanwhile
             continue
-        if cmdline.startswith("postgres:") and f" {database} " in cmdline:
+        if (cmdline.startswith("postgres:") and f" {database} " in cmdline
+                and "autovacuum" not in cmdline):  # see measure.postgres_backends
             found.append(proc)
     return found
 
@@ -147,6 +149,71 @@ def _clean_up(subscription, deliveries) -> None:
     subscription.delete()
 
 
+BASELINE_TABLE = "bench_delivery_baseline"
+
+
+def plain_loop(count: int, body: bytes, target_url: str, target_pid: int) -> dict[str, float]:
+    """The same-run baseline: the same HTTP POST (the same body, keep-alive urllib3 pool,
+    same target) and one UPDATE of a row by primary key (autocommit), in a plain loop in
+    this process: what a delivery costs without the worker, the claim, the re-read, the
+    signature, the attempt row and the task machinery. CPU per delivery of this process,
+    its PostgreSQL backend and the target.
+
+    The UPDATE goes to a table of its own, freshly filled and vacuumed: updating the
+    delivery rows the worker has just finished would make the loop prune the worker's
+    dead row versions, and charge it for them."""
+    import urllib3
+    from django.db import connection
+
+    pool = urllib3.PoolManager(num_pools=2, maxsize=2, retries=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = int(cursor.fetchone()[0])
+    # Only the loop's own backend: a query the stopped worker left running (its backend
+    # finishes it before noticing the client is gone) must not be charged to the loop.
+    meter = CpuMeter({"loop": [os.getpid()], "postgres": [backend], "target": [target_pid]})
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+        cursor.execute(f"CREATE TABLE {BASELINE_TABLE} (id bigserial PRIMARY KEY, "
+                       "finished_at timestamptz)")
+        cursor.execute(f"INSERT INTO {BASELINE_TABLE} (finished_at) "
+                       "SELECT NULL FROM generate_series(1, %s)", [count])
+        cursor.execute(f"VACUUM ANALYZE {BASELINE_TABLE}")
+    try:
+        before = meter.read()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for row_id in range(1, count + 1):
+                response = pool.request("POST", target_url, body=body,
+                                        headers={"Content-Type": "application/json"},
+                                        redirect=False)
+                cursor.execute(f"UPDATE {BASELINE_TABLE} SET finished_at = now() "
+                               "WHERE id = %s", [row_id])
+                assert response.status < 300
+        wall = time.perf_counter() - started
+        spent = CpuMeter.spent(before, meter.read())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+    cpu = per_operation_ms(spent, count)
+    return {"rate": count / wall, "cpu_ms_per_delivery": sum(cpu.values()),
+            "cpu_by_role": cpu}
+
+
+def _body_of_first(deliveries) -> bytes:
+    """The JSON body the worker sent for the first delivery (same size and shape)."""
+    from apps.plugin_manager.eventbus.models import Delivery, Event
+    from apps.plugin_manager.eventbus.outbox.outbound_webhooks import build_body
+
+    first = Delivery.objects.order_by("id").filter(pk__in=deliveries.values("pk")).first()
+    assert first is not None
+    return build_body(Event.objects.get(pk=first.event_id), "bench-eventbus")
+
+
+def _database() -> str:
+    return urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+
+
 def run_once(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[str, object]:
     from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt
     from tests.infrastructure.processes import CeleryWorker
@@ -182,13 +249,15 @@ def run_once(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[st
             cpu_after = _cpu_by_role(watched, target.pid)
         finally:
             worker.stop()
-        received = stop_target(target)
         finished = sorted(deliveries.values_list("finished_at", flat=True))
         durations = sorted(
             DeliveryAttempt.objects.filter(delivery__in=deliveries).values_list(
                 "duration_ms", flat=True
             )
         )
+        baseline = plain_loop(args.deliveries, _body_of_first(deliveries), target_url,
+                              target.pid)
+        received = stop_target(target) - args.deliveries  # the plain loop's were extra
         cpu_ms = {
             role: (cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / args.deliveries
             for role in cpu_after
@@ -203,6 +272,7 @@ def run_once(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[st
             "call_ms_p99": durations[int(len(durations) * 0.99) - 1],
             "cpu_ms_per_delivery": sum(cpu_ms.values()),
             "cpu_by_role": cpu_ms,
+            "baseline": baseline,
         }
     finally:
         if target.poll() is None:
@@ -233,7 +303,11 @@ def main() -> None:
         import logging
 
         logging.getLogger("kgc.eventbus").setLevel(logging.WARNING)
-        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        from bench.bench_database import ensure_partners
+
+        ensure_partners(200)  # the machine reference's bare query needs a few
+        print(machine_reference().line("before"))
+        ratios = []
         for run in range(1, args.runs + 1):
             result = run_once(args, workdir, redis_url)
             print(
@@ -252,7 +326,19 @@ def main() -> None:
             )
             roles = ", ".join(f"{k} {v:.2f}" for k, v in sorted(result["cpu_by_role"].items()))
             print(f"       CPU ms per delivery by role: {roles}")
-        print(f"load average after: {os.getloadavg()[0]:.1f}")
+            base = result["baseline"]
+            ratios.append(cpu / base["cpu_ms_per_delivery"])
+            base_roles = ", ".join(f"{k} {v:.2f}" for k, v in sorted(base["cpu_by_role"].items()))
+            print(
+                f"       same-run baseline (plain loop: same POST + one UPDATE): "
+                f"{base['rate']:.0f} deliveries/s, CPU per delivery "
+                f"{base['cpu_ms_per_delivery']:.2f} ms ({base_roles})"
+            )
+            print(f"       ratio CPU per delivery, worker path / plain loop: {ratios[-1]:.2f}x "
+                  f"(target <= 2x)")
+        if len(ratios) > 1:
+            print(f"median ratio over {len(ratios)} runs: {statistics.median(ratios):.2f}x")
+        print(machine_reference().line("after"))
     finally:
         redis_process.terminate()
         redis_process.wait(timeout=10)

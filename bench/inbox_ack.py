@@ -43,7 +43,17 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from bench.measure import (
+    CpuMeter,
+    children_of,
+    cpu_line,
+    listening_pid,
+    machine_reference,
+    per_operation_ms,
+    postgres_backends,
+)
 from devstack.redis import free_port, start_private_redis
 
 TENANT_SLUG = "bench-inbox"
@@ -138,38 +148,11 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-def python_loop_seconds() -> float:
-    """Best of three runs of a fixed pure-Python loop: the CPU this process gets now."""
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        total = 0
-        for i in range(1_000_000):
-            total += i * i
-        best = min(best, time.perf_counter() - started)
-    return best
+def machine_reference_line(label: str) -> str:
+    from bench.bench_database import ensure_partners
 
-
-def select_one_p50_ms(samples: int = 500) -> float:
-    """p50 of `SELECT 1` round trips to the benchmark database from this process."""
-    from django.db import connection
-
-    timings = []
-    with connection.cursor() as cursor:
-        for _ in range(samples):
-            started = time.perf_counter()
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-            timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
-def machine_reference(label: str) -> str:
-    return (
-        f"machine reference ({label}): python loop {python_loop_seconds() * 1000:.0f} ms, "
-        f"SELECT 1 p50 {select_one_p50_ms():.3f} ms, load average {os.getloadavg()[0]:.1f} "
-        f"on {os.cpu_count()} cores"
-    )
+    ensure_partners(200)  # the bare indexed partner query needs a few
+    return machine_reference().line(label)
 
 
 def create_raw_table() -> None:
@@ -241,6 +224,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-inbox-"))
@@ -276,7 +260,7 @@ def main() -> None:
         inbox_path = f"/webhooks/gamma-chatwoot/{TENANT_SLUG}/"
         print("The machine is shared with other engineers' test suites: figures move with "
               "their load (see the references).")
-        print(machine_reference("before"))
+        print(machine_reference_line("before"))
 
         # warm every path (connections, snapshots, imports) before measuring
         closed_loop(port, signed_requests(200, inbox_path), args.connections)
@@ -284,14 +268,40 @@ def main() -> None:
         closed_loop(port, signed_requests(200, "/bench/bare/"), args.connections)
 
         results: dict[str, list[float]] = {}
+        cpu: dict[str, dict[str, float]] = {}
+        cpu_ratios: list[float] = []
+        database = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+        redis_pid = listening_pid(int(urlsplit(redis_url).port or 6379))
+        meter = CpuMeter({
+            "gunicorn": children_of(server.pid),
+            "postgres": lambda: postgres_backends(database),
+            "redis": [redis_pid] if redis_pid else [],
+            "client": [os.getpid()],
+        })
         unstored_path = f"/bench/unstored/gamma-chatwoot/{TENANT_SLUG}/"
         rounds = (("bare view", "/bench/bare/"), ("raw insert", "/bench/raw/"),
                   ("unstored", unstored_path), ("inbox", inbox_path))
-        for label, path in rounds * 2:
-            rate, statuses = closed_loop(port, signed_requests(args.requests, path),
-                                         args.connections)
-            results.setdefault(label, []).append(rate)
-            print(f"{label:>10}: {rate:.0f} requests/s, statuses {statuses}")
+        for round_number in range(args.rounds):
+            round_cpu = {}
+            # Alternate the order, so a change of the machine's load hits all views alike.
+            for label, path in (rounds if round_number % 2 == 0 else rounds[::-1]):
+                requests = signed_requests(args.requests, path)
+                before = meter.read()
+                rate, statuses = closed_loop(port, requests, args.connections)
+                spent = per_operation_ms(CpuMeter.spent(before, meter.read()), len(requests))
+                results.setdefault(label, []).append(rate)
+                for role, ms in spent.items():
+                    cpu.setdefault(label, {}).setdefault(role, 0.0)
+                    cpu[label][role] += ms / args.rounds
+                round_cpu[label] = spent["gunicorn"]
+                print(f"{label:>10}: {rate:.0f} requests/s, CPU per request {cpu_line(spent)},"
+                      f" statuses {statuses}")
+            cpu_ratios.append(round_cpu["inbox"] / round_cpu["raw insert"])
+        for label, per_role in cpu.items():
+            print(f"CPU per request, mean of rounds, {label}: {cpu_line(per_role)}")
+        print(f"ratio gunicorn CPU per request inbox / raw-insert baseline: median of "
+              f"{len(cpu_ratios)} rounds {statistics.median(cpu_ratios):.2f}x (target <= 1.5x);"
+              f" all processes {sum(cpu['inbox'].values()) / sum(cpu['raw insert'].values()):.2f}x")
         bare = statistics.fmean(results["bare view"])
         raw = statistics.fmean(results["raw insert"])
         inbox = statistics.fmean(results["inbox"])
@@ -309,7 +319,7 @@ def main() -> None:
         print(latency_line("raw insert", args.rate, args.seconds, latencies, statuses))
         stored = InboundDelivery.objects.filter(tenant=tenant, status="received").count()
         print(f"stored deliveries: {stored}")
-        print(machine_reference("after"))
+        print(machine_reference_line("after"))
         InboundDelivery.objects.filter(tenant=tenant).delete()
         services.set_enabled("gamma", None, None)
     finally:

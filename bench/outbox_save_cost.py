@@ -27,6 +27,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.measure import (
+    CpuMeter,
+    cpu_line,
+    listening_pid,
+    machine_reference,
+    per_operation_ms,
+    postgres_backends,
+)
 from devstack.redis import start_private_redis
 
 PLUGIN_SETTINGS = {
@@ -75,13 +83,13 @@ def main() -> None:
         from bench.bench_database import setup_django
 
         setup_django()
-        run(args)
+        run(args, redis_url)
     finally:
         redis_process.terminate()
         redis_process.wait(timeout=10)
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace, redis_url: str) -> None:
     import logging
 
     logging.getLogger("plugin_manager").setLevel(logging.WARNING)
@@ -135,13 +143,33 @@ def run(args: argparse.Namespace) -> None:
     states = ("none", "two plugins", "two webhooks")
     samples: dict[str, list[float]] = {s: [] for s in states}
     expected_deliveries = {"none": 0, "two plugins": 2, "two webhooks": 2}
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    from urllib.parse import urlsplit
+
+    from apps.plugin_manager.eventbus.dispatch import background
+    from bench.bench_database import ensure_partners
+
+    ensure_partners(200)  # the machine reference's bare query needs a few
+    print(machine_reference().line("before"))
+    redis_pid = listening_pid(int(urlsplit(redis_url).port or 6379))
+    database = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+    meter = CpuMeter({
+        "this process": [os.getpid()],
+        "postgres": lambda: postgres_backends(database),
+        "redis": [redis_pid] if redis_pid else [],
+    })
+    cpu: dict[str, dict[str, float]] = {s: {} for s in states}
     try:
         for round_number in range(args.rounds):
             for state in states:
                 set_state(state)
                 before = Delivery.objects.filter(tenant=tenant).count()
+                cpu_before = meter.read()
                 samples[state] += timed_saves(partners, round_number)
+                background.flush(timeout=30)  # the publishes after COMMIT count too
+                for role, ms in per_operation_ms(
+                    CpuMeter.spent(cpu_before, meter.read()), len(partners)
+                ).items():
+                    cpu[state][role] = cpu[state].get(role, 0.0) + ms / args.rounds
                 written = Delivery.objects.filter(tenant=tenant).count() - before
                 assert written == expected_deliveries[state] * len(partners), (state, written)
     finally:
@@ -151,7 +179,7 @@ def run(args: argparse.Namespace) -> None:
         Event.objects.filter(tenant=tenant).delete()
         WebhookSubscription.objects.filter(tenant=tenant).delete()
         Partner.objects.filter(tenant=tenant).delete()
-    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    print(machine_reference().line("after"))
     base = statistics.fmean(samples["none"])
     base_p50 = statistics.median(samples["none"])
     for state in states:
@@ -161,6 +189,9 @@ def run(args: argparse.Namespace) -> None:
             f"{state:>12}: {summary(samples[state])}  -> {ratio:.2f}x mean, "
             f"{ratio_p50:.2f}x p50 ({len(samples[state])} saves)"
         )
+        print(f"{'':>12}  CPU per save {cpu_line(cpu[state])} -> "
+              f"{sum(cpu[state].values()) / sum(cpu['none'].values()):.2f}x none's "
+              f"(target for two subscribers <= 1.10x)")
 
 
 if __name__ == "__main__":

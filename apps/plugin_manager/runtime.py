@@ -45,10 +45,12 @@ def env_default_enabled(plugin: PluginAppConfig) -> bool:
     return bool(getattr(django_settings, plugin.enabled_setting, False))
 
 
-def is_enabled(plugin_id: str, tenant_id: int | None) -> bool:
+def is_enabled(plugin_id: str, tenant_id: int | None, *, max_staleness: float = 0.0) -> bool:
+    """`max_staleness` > 0: a switch made in another process may be seen up to that many
+    seconds late, and the state version is read at most that often (snapshot.py)."""
     if not is_installed(plugin_id):
         return False
-    return _enabled_in(current_rows(), plugin_id, tenant_id)
+    return _enabled_in(current_snapshot(max_staleness).rows, plugin_id, tenant_id)
 
 
 def get_plugin_settings(plugin_id: str, tenant_id: int | None) -> dict[str, object]:

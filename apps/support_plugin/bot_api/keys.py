@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kgc_erp.tenants.models import Tenant
@@ -34,7 +34,18 @@ DEFAULT_ROTATION_OVERLAP = timedelta(days=7)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-_KEY_BY_PREFIX = f"SELECT * FROM {ApiKey._meta.db_table} WHERE prefix = %s"
+# The columns authentication, scope, rate limit and audit read; any other field of the
+# returned key is loaded on first access (a deferred field), which the hot path never does.
+# In the model's field order, as Model.from_db expects them.
+_KEY_FIELDS = tuple(
+    field.attname for field in ApiKey._meta.concrete_fields
+    if field.attname in {"id", "tenant_id", "prefix", "key_hash", "scopes",
+                         "rate_limit_per_minute", "expires_at", "revoked_at", "last_used_at"}
+)
+_HASH_COLUMN = _KEY_FIELDS.index("key_hash")
+_KEY_BY_PREFIX = (
+    f"SELECT {', '.join(_KEY_FIELDS)} FROM {ApiKey._meta.db_table} WHERE prefix = %s"
+)
 
 
 class InvalidKeyFormat(ValueError):
@@ -121,11 +132,14 @@ def find_key(raw_key: str) -> ApiKey | None:
         prefix, _secret = split_key(raw_key)
     except InvalidKeyFormat:
         return None
-    # Raw SQL on the hot path: a third of the ORM's CPU cost for the same row.
-    api_key = next(iter(ApiKey.objects.raw(_KEY_BY_PREFIX, [prefix])), None)
-    if api_key is None or not hmac.compare_digest(api_key.key_hash, hash_key(raw_key)):
+    # A plain cursor on the hot path: the ORM (or a RawQuerySet's column mapping) costs
+    # several times the CPU of the statement for the same row.
+    with connection.cursor() as cursor:
+        cursor.execute(_KEY_BY_PREFIX, [prefix])
+        row = cursor.fetchone()
+    if row is None or not hmac.compare_digest(row[_HASH_COLUMN], hash_key(raw_key)):
         return None
-    return api_key
+    return ApiKey.from_db(connection.alias, _KEY_FIELDS, row)
 
 
 def touch_last_used(api_key: ApiKey, now: datetime | None = None) -> None:

@@ -12,12 +12,13 @@ Every answer, success or error, is written to the audit log.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from django.http import HttpRequest
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
@@ -33,7 +34,35 @@ from ..scopes import Scope
 from ..throttling import ApiKeyRateThrottle
 
 
+class JsonOnlyNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with the answer for the bot's usual `Accept` (none, `*/*` or
+    `application/json`) given without parsing: it is what DRF picks for them with the
+    API's one JSON renderer. Anything else (`?format=`, other media types, parameters)
+    goes through DRF's own rules, 406 included."""
+
+    _PLAIN = frozenset(("*/*", "application/json"))
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderers = list(renderers)  # DRF passes a list already
+        accept = request.META.get("HTTP_ACCEPT", "*/*")
+        if (
+            len(renderers) == 1
+            and renderers[0].media_type == "application/json"
+            and accept in self._PLAIN
+            and not format_suffix
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
+            return renderers[0], "application/json"
+        chosen: tuple[BaseRenderer, str] = super().select_renderer(
+            request, renderers, format_suffix
+        )
+        return chosen
+
+
 class BotApiView(APIView):
+    content_negotiation_class = JsonOnlyNegotiation
     authentication_classes = (BearerApiKeyAuthentication,)
     permission_classes = (HasRequiredScope,)
     throttle_classes = (ApiKeyRateThrottle,)

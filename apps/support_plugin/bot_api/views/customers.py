@@ -20,7 +20,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.plugin_manager.privacy.tombstones import is_tombstoned
 from kgc_erp.partners.models import Partner
 from kgc_erp.partners.phone import InvalidPhoneNumber, normalize_phone
 
@@ -88,15 +87,16 @@ class CustomerByPhoneView(BotApiView):
     )
     def get(self, request: Request, phone: str) -> Response:
         normalised = parse_phone(phone)
-        partner = next(iter(customer_lookup(self.tenant_id, normalised)), None)
-        # An erased person's number is unknown, whoever holds it now (privacy tombstone).
-        if partner is None or is_tombstoned(self.tenant_id, phone=normalised):
+        # An erased person's number is unknown, whoever holds it now: the lookup checks
+        # the privacy tombstones in the same statement.
+        partner = customer_lookup(self.tenant_id, normalised)
+        if partner is None:
             raise NotFound("Ezzel a telefonszámmal nincs ügyfelünk.")
         self.audit.object_type = "partner"
-        self.audit.object_ref = str(partner.pk)
-        self.audit.partner_id = partner.pk
+        self.audit.object_ref = str(partner.id)
+        self.audit.partner_id = partner.id
         body = {
-            "id": partner.pk,
+            "id": partner.id,
             "name": partner.name,
             "phone": partner.phone,
             "email": partner.email,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.fields import Field
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -38,21 +39,34 @@ class WorklogStatusView(BotApiView):
         number = parse_document_number(number, WORKLOG_PREFIX)
         self.audit.object_type = "worklog"
         self.audit.object_ref = number
-        worklog = next(iter(worklog_lookup(self.tenant_id, number)), None)
+        worklog = worklog_lookup(self.tenant_id, number)
         if worklog is None:
             raise NotFound("Nincs ilyen számú munkalap.")
         self.audit.partner_id = worklog.partner_id
+        # The wire shape WorklogStatusSerializer documents, built directly: strings,
+        # ints and booleans as they come, the date and the timestamp through the
+        # serializer's own fields (same format, same time zone). Building the serializer
+        # per request cost about a sixth of the endpoint's CPU.
         body = {
             "number": worklog.number,
             "customer_id": worklog.partner_id,
             "machine": worklog.machine_type,
             "status": worklog.status,
             "status_hu": label(WORKLOG_STATUS_HU, worklog.status),
-            "estimated_completion": worklog.estimated_completion,
+            "estimated_completion": _represent(_DATE, worklog.estimated_completion),
             "quote_amount": int(worklog.quote_amount) if worklog.quote_amount is not None else None,
             "quote_accepted": worklog.quote_accepted,
             "technician_notes": worklog.technician_notes,
             "can_pickup": worklog.can_pickup,
-            "completed_at": worklog.completed_at,
+            "completed_at": _represent(_TIMESTAMP, worklog.completed_at),
         }
-        return Response(WorklogStatusSerializer(body).data)
+        return Response(body)
+
+
+_DATE = WorklogStatusSerializer._declared_fields["estimated_completion"]
+_TIMESTAMP = WorklogStatusSerializer._declared_fields["completed_at"]
+
+
+def _represent(field: Field, value: object) -> object:
+    """What the serializer puts on the wire for a nullable field (None stays None)."""
+    return None if value is None else field.to_representation(value)
