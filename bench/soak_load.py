@@ -177,10 +177,23 @@ class Load:
             self._guarded(self.replay_one, self.now())
 
     def _guarded(self, action: Callable[[float], None], due: float) -> None:
-        try:
-            action(due)
-        except Exception as exc:  # a harness bug must show, not stop the run
-            self.journal.add(Sample("harness", type(exc).__name__, due, 0.0, 0, repr(exc)[:300]))
+        from django.db import connection
+        from django.db.utils import DatabaseError, InterfaceError
+
+        for _ in range(SERVICE_RETRIES):
+            try:
+                action(due)
+                return
+            except (DatabaseError, InterfaceError):
+                # The database went away while the stream picked its object (the service
+                # calls themselves retry inside `_service`): nothing was changed yet.
+                with contextlib.suppress(Exception):
+                    connection.close()
+                time.sleep(1)
+            except Exception as exc:  # a harness bug must show, not stop the run
+                self.journal.add(Sample("harness", type(exc).__name__, due, 0.0, 0,
+                                        repr(exc)[:300]))
+                return
 
     def _chance(self, p: float) -> bool:
         with self.random_lock:
