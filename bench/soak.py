@@ -141,6 +141,7 @@ def run(minutes: float, drain_limit: float, report_path: Path) -> dict[str, Any]
                 "fault": record.name, "cycle": record.cycle, "at_s": round(record.started, 1),
                 "ended_s": round(record.ended, 1), "detail": record.detail,
                 "error": record.error, "backlog_before": record.baseline_backlog,
+                "backlog_peak": record.peak_backlog,
                 "drain_s": drain, "recovered_within_stated": recovered,
             })
         unrecovered = [r for r in fault_rows if not r["recovered_within_stated"]]
@@ -197,6 +198,42 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"soak {'PASSED' if report.get('passed') else 'FAILED'}")
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """The report as the tables of docs/reliability.md."""
+    before, after = report["machine_before"], report["machine_after"]
+    lines = [
+        f"Load {report['load_seconds']} s, {report['operations']} operations "
+        f"({report['throughput_per_second']}/s), {sum(report['changes_committed'].values())} "
+        f"changes committed ({report['changes_per_second']}/s); setup "
+        f"{report['setup_seconds']} s; quiescence {report['quiescence_seconds']} s after the "
+        f"load; peak backlog {report['peak_backlog']['total']} at "
+        f"{report['peak_backlog']['at_s']} s; wall {report['wall_seconds']} s.",
+        f"Machine: Python loop {before['python_loop_ms']} ms before, "
+        f"{after['python_loop_ms']} ms after; load average {before['load_average'][0]} "
+        f"before, {after['load_average'][0]} after (1 min), on {before['cores']} cores.",
+        "",
+        "| endpoint / call | n | p50 ms | p99 ms | answers |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for endpoint, row in report["latency"].items():
+        answers = ", ".join(f"{k}: {v}" for k, v in sorted(row["statuses"].items()))
+        lines.append(f"| {endpoint} | {row['count']} | {row['p50_ms']} | {row['p99_ms']} | "
+                     f"{answers} |")
+    lines += ["", "| fault | at s | until s | backlog before / peak | drain s | recovered "
+              "| how |", "| --- | ---: | ---: | ---: | ---: | --- | --- |"]
+    for fault in report["faults"]:
+        recovered = "yes" if fault["recovered_within_stated"] else f"NO {fault['error']}"
+        lines.append(f"| {fault['fault']} | {fault['at_s']} | {fault['ended_s']} | "
+                     f"{fault['backlog_before']} / {fault.get('backlog_peak', '?')} | "
+                     f"{fault['drain_s']} | {recovered} | {fault['detail']} |")
+    lines += ["", "| check | result | counts |", "| --- | --- | --- |"]
+    for check in report["checks"]:
+        counts = "; ".join(f"{k}: {v}" for k, v in check["counts"].items())
+        result = "pass" if check["passed"] else "FAIL: " + " / ".join(check["problems"][:3])
+        lines.append(f"| {check['name']} | {result} | {counts} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -204,7 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drain-seconds", type=float, default=240.0,
                         help="the longest wait for quiescence after the load")
     parser.add_argument("--report", type=Path, default=REPO / "var" / "soak" / "report.json")
+    parser.add_argument("--markdown", type=Path, default=None,
+                        help="print an earlier run's JSON report as Markdown tables, no run")
     args = parser.parse_args(argv)
+    if args.markdown is not None:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
     report = run(args.minutes, args.drain_seconds, args.report)
     print_report(report)
     print(f"report written to {args.report}")

@@ -51,6 +51,7 @@ class FaultRecord:
     detail: str = ""
     error: str = ""
     baseline_backlog: int = 0
+    peak_backlog: int = 0
     drained_at: float | None = None
 
     @property
@@ -215,3 +216,7 @@ class FaultSchedule:
                 if streak == 2:
                     record.drained_at = t
                     break
+            until = record.drained_at if record.drained_at is not None else float("inf")
+            record.peak_backlog = max(
+                (o + i for t, o, i in self.monitor.backlog if record.started <= t <= until),
+                default=0)
