@@ -60,7 +60,7 @@ def _day(value: date) -> str:
 
 
 def _worklog_sentence(tenant_id: int, partner_id: int, number: str) -> str | None:
-    worklog = next(iter(worklog_lookup(tenant_id, number)), None)
+    worklog = worklog_lookup(tenant_id, number)
     if worklog is None or worklog.partner_id != partner_id:
         return None
     parts = [f"A(z) {number} számú munkalap ({worklog.machine_type}) állapota: "
