@@ -112,7 +112,12 @@ class Brain:
         # The calibrator was fitted on the offline classifier's outputs, so the number
         # always comes from them; Gemini's reading can only lower the route (below).
         feats = features(hits, offline_intent, intent_prob, len(content_words(checked.text)))
-        confidence = self.calibrator.probability(feats) if self.calibrator else 0.0
+        # No retrieved article (an empty knowledge base) leaves every feature at its
+        # default, far outside the rows the calibrator was fitted on, which always had
+        # hits: there the logistic regression extrapolates (a zero "sentence" with its
+        # negative weight alone reads as near certainty). With nothing to cite there is
+        # nothing to send, so the confidence is zero instead of that extrapolation.
+        confidence = self.calibrator.probability(feats) if self.calibrator and hits else 0.0
         if rules.never_auto:
             confidence *= CATEGORY_FACTOR
         elif rules.cautions:

@@ -143,3 +143,20 @@ def test_weights_for_another_feature_list_mean_no_calibrator(tmp_path: object) -
     stale.write_text(json.dumps({"features": ["cosine"], "coef": [1.0], "intercept": 0.0,
                                  "mean": [0.0], "scale": [1.0]}))
     assert load_calibrator(stale) is None  # the brain then caps every reply at approval
+
+
+@pytest.mark.django_db
+def test_nothing_retrieved_means_no_confidence(provider: object) -> None:
+    """An empty knowledge base retrieves nothing, so every feature sits at its default,
+    where the refitted calibrator extrapolates to near certainty (0.99 before the fix).
+    With no article to cite the confidence is zero and the reply escalates."""
+    from apps.support_plugin.koko.brain import default_brain
+    from apps.support_plugin.koko.models import KnowledgeArticle
+
+    assert not KnowledgeArticle.objects.exists()
+    empty = default_brain(KokoSettings())
+    assert empty.calibrator is not None  # the real, shipped weights
+    decision = empty.decide("Mennyi a kaució?")
+    assert decision.hits == ()
+    assert decision.confidence == 0.0
+    assert decision.route is Route.ESCALATE and "no_article" in decision.reasons

@@ -22,7 +22,10 @@ TEAMS = {"berles": "Bérlés", "szerviz": "Szerviz", "ertekesites": "Értékesí
          "general": "Ügyfélszolgálat"}
 # Messages whose band the shipped weights decide (checked in test_bands).
 AUTO_TEXT = "Mennyi a kaució?"
-APPROVAL_TEXT = "Van parkoló az üzletnél Budapesten?"
+# Routed to approval by the shipped weights with room on both sides (0.67 with the demo
+# knowledge base; the auto text is at 0.875): a threshold-edge message would flip
+# bands whenever the calibrator is refitted.
+APPROVAL_TEXT = "Vissza lehet vinni a gépet a győri üzletbe?"
 ESCALATE_TEXT = "Panaszt teszek, a bérelt fűrész eltörött és megsérültem, beperelem önöket!"
 
 
