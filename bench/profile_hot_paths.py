@@ -1,7 +1,7 @@
 """CPU profiles of the hot paths, in-process (cProfile with a CPU clock), written as
 text to docs/profiles/.
 
-    .venv/bin/python -m bench.profile_hot_paths bot-api|delivery [--requests 2000]
+    .venv/bin/python -m bench.profile_hot_paths bot-api|delivery|inbox [--requests 2000]
 
 bot-api: requests through Django's WSGI handler (all middleware, the response's close
 hooks) on the bot API benchmark's database: the by-phone and the worklog status endpoints
@@ -12,6 +12,13 @@ without the profiler, the machine reference and the load average.
 delivery: run_delivery called in this process (no Celery: the task's own overhead is in
 the benchmark's figures, not here) for outbound webhook deliveries to the no-op target,
 against the plain loop (the same kind of POST and one UPDATE).
+
+inbox: signed Chatwoot webhooks through Django's WSGI handler to the inbox (checks, the
+group-commit store in autocommit as under gunicorn, the hand-off to the background
+publisher), against the durable baseline view of bench/inbox_urls.py (one INSERT of the raw
+body). cProfile sees the request thread only; the CPU per call without the profiler is the
+whole process's (the publisher thread's Celery message building included), measured after
+the publisher has drained.
 """
 
 from __future__ import annotations
@@ -190,16 +197,86 @@ def delivery(args: argparse.Namespace) -> None:
         redis_process.wait(timeout=10)
 
 
+def inbox(args: argparse.Namespace) -> None:
+    import tempfile
+
+    from devstack.redis import start_private_redis
+
+    workdir = Path(tempfile.mkdtemp(prefix="kgc-profile-inbox-"))
+    redis_process, redis_url = start_private_redis(workdir / "redis")
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["CELERY_BROKER_URL"] = redis_url
+    try:
+        _inbox(args)
+    finally:
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
+def _inbox(args: argparse.Namespace) -> None:
+    import uuid
+
+    from bench.bench_database import setup_django
+
+    setup_django("bench.inbox_settings")
+    from apps.plugin_manager import services
+    from apps.plugin_manager.eventbus.dispatch import background
+    from apps.plugin_manager.eventbus.models import InboundDelivery
+    from apps.support_plugin.chatwoot.webhooks import SIGNATURE
+    from bench.inbox_ack import SECRET, TENANT_SLUG, create_raw_table, drop_raw_table
+    from kgc_erp.tenants.models import Tenant
+    from kgc_erp.wsgi import application
+    from tests.plugin_manager.eventbus.contracts import chatwoot_webhook
+
+    tenant, _ = Tenant.objects.get_or_create(slug=TENANT_SLUG, defaults={"name": "Bench inbox"})
+    services.update_settings("gamma", None, {"target_url": "https://unused.example.test",
+                                             "chatwoot_secret": SECRET,
+                                             "chatwoot_account_id": 3})
+    services.set_enabled("gamma", None, True)
+    InboundDelivery.objects.filter(tenant=tenant).delete()
+    create_raw_table()
+    body = chatwoot_webhook("message_created")
+    stamp = int(time.time())
+    signature = SIGNATURE.sign(SECRET, stamp, body)
+    reference = machine_reference().line()
+
+    def post(path: str) -> None:
+        headers = {"Content-Type": "application/json", "X-Chatwoot-Delivery": str(uuid.uuid4()),
+                   "X-Chatwoot-Timestamp": str(stamp), "X-Chatwoot-Signature": signature}
+        status = wsgi_request(application, "POST", path, headers, body)
+        assert status == 200, (path, status)
+
+    def inbox_call(_index: int) -> None:
+        post(f"/webhooks/gamma-chatwoot/{TENANT_SLUG}/")
+
+    def drained(call: Callable[[int], object]) -> Callable[[int], object]:
+        # The last call waits for the publisher, so its CPU is inside the measurement.
+        def run(index: int) -> None:
+            call(index)
+            if index == args.requests - 1:
+                background.flush()
+        return run
+
+    try:
+        write_profile("inbox_acknowledgement", drained(inbox_call), args.requests, reference)
+        write_profile("inbox_raw_insert_baseline", lambda i: post("/bench/raw/"),
+                      args.requests, reference)
+    finally:
+        InboundDelivery.objects.filter(tenant=tenant).delete()
+        services.set_enabled("gamma", None, None)
+        drop_raw_table()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("path", choices=("bot-api", "delivery"))
+    parser.add_argument("path", choices=("bot-api", "delivery", "inbox"))
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--partners", type=int, default=20_000)
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    {"bot-api": bot_api, "delivery": delivery}[args.path](args)
+    {"bot-api": bot_api, "delivery": delivery, "inbox": inbox}[args.path](args)
 
 
 if __name__ == "__main__":

@@ -39,10 +39,19 @@ def installed_plugins() -> list[PluginAppConfig]:
 
 
 def get_plugin(plugin_id: str) -> PluginAppConfig:
-    for config in apps.get_app_configs():
-        if isinstance(config, PluginAppConfig) and config.plugin_id == plugin_id:
-            return config
-    raise UnknownPlugin(plugin_id)
+    # A dict lookup: the inbox and the event bus ask this several times per request.
+    config = _plugins_by_id().get(plugin_id)
+    if config is None:
+        raise UnknownPlugin(plugin_id)
+    return config
+
+
+@cache
+def _plugins_by_id() -> Mapping[str, PluginAppConfig]:
+    by_id: dict[str, PluginAppConfig] = {}
+    for config in installed_plugins():
+        by_id.setdefault(config.plugin_id, config)  # the first one wins, as it always did
+    return by_id
 
 
 def is_installed(plugin_id: str) -> bool:
@@ -107,6 +116,7 @@ def retention_policy_paths() -> list[tuple[str, str]]:
 def _reset_caches(*, setting: str, **kwargs: object) -> None:
     if setting == "INSTALLED_APPS":
         _plugin_ids.cache_clear()
+        _plugins_by_id.cache_clear()
         subscription_index.cache_clear()
 
 

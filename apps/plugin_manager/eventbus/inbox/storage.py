@@ -4,6 +4,12 @@ The unique index on (source, tenant, dedupe key) of accepted rows is what recogn
 replay; letting PostgreSQL decide in the same statement avoids a read-then-write race
 between two copies of one delivery arriving at once, and costs one round trip however
 many rows the statement carries (group_commit.py batches concurrent requests' rows).
+
+The statement is sent with server-side parameters and prepared once per connection and
+batch size: Django's default client-side binding would quote every body into the SQL
+text (a hex escape of up to 1 MiB in Python) and make PostgreSQL parse and plan that text
+on every webhook. It runs on the request's own Django connection (same transaction, same
+health check, errors wrapped as Django's), only the cursor class differs.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import psycopg
 from django.db import connection
 from django.utils import timezone
 
@@ -82,8 +89,13 @@ def insert_rows(rows: Sequence[AcceptedRow]) -> list[int | None]:
         + ", ".join([_ROW] * len(rows))
         + " ON CONFLICT DO NOTHING RETURNING id, source, tenant_id, dedupe_key"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, parameters)
+    # What Django's connection.cursor() does first: a stale connection (server restarted
+    # since the last request) is replaced before the statement, not failed by it.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, parameters, prepare=True)
         inserted: dict[UniqueKey, int] = {
             (source, tenant_id, dedupe_key): pk
             for pk, source, tenant_id, dedupe_key in cursor.fetchall()

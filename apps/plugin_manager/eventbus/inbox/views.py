@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -47,8 +47,19 @@ class Refusal(Exception):
         self.reason = reason
 
 
-def _response(http_status: int, **body: object) -> JsonResponse:
+def _response(http_status: int, **body: object) -> HttpResponse:
     return JsonResponse(body, status=http_status)
+
+
+# The two answers of an acknowledgement, encoded once (JsonResponse's encoder per request
+# was a measurable share of the inbox's own CPU).
+_ACCEPTED = json.dumps({"status": "accepted"}).encode()
+_IGNORED = json.dumps({"status": "ignored"}).encode()
+
+
+def _acknowledged(status: str) -> HttpResponse:
+    return HttpResponse(_IGNORED if status == Status.IGNORED else _ACCEPTED,
+                        content_type="application/json")
 
 
 def _kept_headers(source: InboundSource, headers: Mapping[str, str]) -> dict[str, str]:
@@ -224,7 +235,7 @@ def check_delivery(
     return verification
 
 
-def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) -> JsonResponse:
+def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) -> HttpResponse:
     source = get_source(source_name)
     if source is None:
         logger.info("eventbus.inbox.unknown-source source=%s", source_name)
@@ -248,13 +259,13 @@ def _receive(request: HttpRequest, source_name: str, tenant_slug: str | None) ->
             _store_refusal(source, received.tenant, request, received.raw, refusal,
                            received.verification)
         return _response(refusal.status, error=refusal.reason)
-    return _response(200, status="ignored" if status == Status.IGNORED else "accepted")
+    return _acknowledged(status)
 
 
 @csrf_exempt
 def receive_webhook(
     request: HttpRequest, source: str, tenant_slug: str | None = None
-) -> JsonResponse:
+) -> HttpResponse:
     try:
         return _receive(request, source, tenant_slug)
     except DatabaseError:
