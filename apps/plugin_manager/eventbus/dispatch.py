@@ -20,7 +20,9 @@ Cost per save: a committed event is handed over as one submission carrying all i
 ids, the thread merges a burst of them into one `deliver_many` message, and messages without
 countdown are sent from a per-process template of the first message Celery built for that
 task (`_MessageTemplate`: new id and argument, the rest reused), which halves the CPU per
-message. Messages with countdown (retries) always go through Celery.
+message. Messages with countdown (retries) always go through Celery. A templated message
+published from inside a worker task carries no parent task id (Celery would set the
+current task as parent and root): nothing here reads them, they only serve tracing.
 """
 
 from __future__ import annotations
