@@ -97,9 +97,13 @@ def run(args: argparse.Namespace, redis_url: str) -> None:
     from apps.plugin_manager.eventbus.models import Delivery, Event, WebhookSubscription
     from apps.plugin_manager.models import PluginState
     from apps.plugin_manager.services import set_enabled, update_settings
+    from bench.bench_database import ensure_partners
     from kgc_erp.partners.models import Partner
     from kgc_erp.tenants.models import Tenant
 
+    # Before the benchmark's own partners exist (they are deleted at the end): the machine
+    # reference's bare query needs partners of its own.
+    ensure_partners(200)
     installed = {p.plugin_id for p in runtime.installed_plugins()}
     if not {"support", "crm"} <= installed:
         raise SystemExit("the support and crm plugins must be installed for this benchmark")
@@ -146,9 +150,7 @@ def run(args: argparse.Namespace, redis_url: str) -> None:
     from urllib.parse import urlsplit
 
     from apps.plugin_manager.eventbus.dispatch import background
-    from bench.bench_database import ensure_partners
 
-    ensure_partners(200)  # the machine reference's bare query needs a few
     print(machine_reference().line("before"))
     redis_pid = listening_pid(int(urlsplit(redis_url).port or 6379))
     database = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")

@@ -3,12 +3,13 @@ coalescence, external references."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
-from apps.plugin_manager.eventbus.dispatch import coalesce
+from apps.plugin_manager.eventbus.dispatch import _RecordingProducer, coalesce
 from apps.plugin_manager.eventbus.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -68,6 +69,59 @@ def test_publisher_coalesces_ids_per_task_in_order() -> None:
         ("eventbus.process_inbound", 7),
     ]
     assert coalesce([("eventbus.deliver", 5)]) == [("eventbus.deliver", 5)]
+
+
+class _KeepsMessages:
+    """The part of a kombu producer `send_task` uses: what it would put on the broker."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[object, dict]] = []
+        self.connection = self  # send_task wraps the publish in the connection's error guard
+
+    def _reraise_as_library_errors(self) -> contextlib.nullcontext:
+        return contextlib.nullcontext()
+
+    def publish(self, body: object, **options: object) -> None:
+        self.sent.append((body, options))
+
+
+def test_templated_message_is_celerys_own_but_for_id_and_argument() -> None:
+    from kgc_erp.celery import app
+
+    kept = _KeepsMessages()
+    recorder = _RecordingProducer(kept)
+    app.send_task("eventbus.deliver_many", ([1, 2],), producer=recorder)
+    assert recorder.recorded is not None
+    recorder.recorded.publish(kept, [3, 4, 5])
+    recorder.recorded.publish(kept, [6])
+    app.send_task("eventbus.deliver_many", ([6],), producer=kept)  # Celery's, for comparison
+
+    (first_body, first), (second_body, second), (third_body, third), (celery_body, celery) = (
+        kept.sent
+    )
+    assert second_body == (([3, 4, 5],), *first_body[1:])  # type: ignore[misc]
+    assert third_body == celery_body == (([6],), *first_body[1:])  # type: ignore[misc]
+    ids = {first["headers"]["id"], second["headers"]["id"], third["headers"]["id"]}
+    assert len(ids) == 3  # every message has an id of its own
+    for options in (second, third):
+        assert options["correlation_id"] == options["headers"]["id"]
+        assert options["headers"]["root_id"] == options["headers"]["id"]
+    assert second["headers"]["argsrepr"] == "([3, 4, 5],)"
+    unique = {"id", "root_id"}
+
+    def comparable(options: dict) -> dict:
+        headers = {k: v for k, v in options["headers"].items() if k not in unique}
+        return {**options, "correlation_id": None, "headers": headers}
+
+    assert comparable(third) == comparable(celery)
+
+
+def test_a_message_with_countdown_is_not_kept_as_template() -> None:
+    from kgc_erp.celery import app
+
+    recorder = _RecordingProducer(_KeepsMessages())
+    app.send_task("eventbus.deliver", (1,), producer=recorder, countdown=30)
+    assert recorder.recorded is None
 
 
 @pytest.mark.django_db
