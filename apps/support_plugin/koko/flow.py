@@ -292,13 +292,26 @@ def send_reply(reply: KokoReply, client: ChatwootClient | None = None) -> bool:
 
 
 def _post_note(client: ChatwootClient, reply: KokoReply, text: str) -> None:
+    """The private note, posted once.
+
+    Chatwoot can deliver one message under two delivery ids, and two workers then carry
+    out the same reply at the same moment (seen in the soak run: two notes). The reply's
+    row is locked across the look-and-post, so the second waits and finds the note id; a
+    worker killed inside the call releases the lock with its connection, and the next
+    attempt looks for the note (our ``source_id``) before posting.
+    """
     if reply.note_message_id:
         return
-    posted = _find_posted(client, reply, reply.note_source_id)
-    if posted is None:
-        posted = client.create_message(reply.conversation.conversation_id, text, private=True,
-                                       source_id=reply.note_source_id)
-    KokoReply.objects.filter(pk=reply.pk).update(note_message_id=posted.get("id"))
+    with transaction.atomic():
+        locked = KokoReply.objects.select_for_update().only("note_message_id").get(pk=reply.pk)
+        if locked.note_message_id:
+            reply.note_message_id = locked.note_message_id
+            return
+        posted = _find_posted(client, reply, reply.note_source_id)
+        if posted is None:
+            posted = client.create_message(reply.conversation.conversation_id, text,
+                                           private=True, source_id=reply.note_source_id)
+        KokoReply.objects.filter(pk=reply.pk).update(note_message_id=posted.get("id"))
     reply.note_message_id = posted.get("id")
 
 

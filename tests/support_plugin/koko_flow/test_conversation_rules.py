@@ -21,11 +21,12 @@ from kgc_erp.service.models import Worklog
 from kgc_erp.service.services import open_worklog
 from tests.factories import PartnerFactory
 from tests.infrastructure.waiting import wait_for
-from tests.support_plugin.chatwoot.helpers import account_api
+from tests.support_plugin.chatwoot.helpers import account_api, sandbox_json
 
 from .conftest import Flow
 from .helpers import (
     AUTO_TEXT,
+    ESCALATE_TEXT,
     all_message_webhooks_done,
     bot_replies,
     customer_writes,
@@ -70,6 +71,32 @@ def test_duplicate_webhook_gives_one_reply(worker, flow: Flow) -> None:
     assert len(bot_replies(flow.chatwoot, display_id)) == 1
     assert not InboundDelivery.objects.filter(event_type="message_created",
                                               status="failed").exists()
+
+
+def test_concurrent_duplicates_of_an_escalation_post_one_note(worker, flow: Flow) -> None:
+    """Two workers carrying out the same message at once (one webhook stored under two
+    delivery ids) while Chatwoot answers slowly: one private note, not two (the soak run
+    saw two before the note was posted under the reply's row lock)."""
+    sandbox_json(flow.chatwoot, "POST", "/_sandbox/faults", json={
+        "mode": "slow", "delay": 1.5, "methods": ["POST"],
+        "paths": r"/conversations/\d+/messages$"})
+    sent = customer_writes(flow.chatwoot, ESCALATE_TEXT)
+    display_id, message_id = sent["conversation"]["id"], sent["message"]["id"]
+    assert flow.chatwoot.flush_webhooks(10)
+    body = _webhook_of(flow, message_id)
+    threads = [threading.Thread(target=post_signed, args=(flow.url, body, flow.secret))
+               for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wait_for(lambda: InboundDelivery.objects.filter(event_type="message_created").count() >= 4,
+             message="four deliveries stored")
+    wait_for(all_message_webhooks_done, timeout=120, message="all deliveries handled")
+    reply = reply_for(message_id)
+    assert reply is not None and reply.status == S.ESCALATED and reply.note_message_id
+    assert len(private_notes(flow.chatwoot, display_id)) == 1
+    assert bot_replies(flow.chatwoot, display_id) == []
 
 
 def test_human_reply_silences_koko(worker, flow: Flow) -> None:
