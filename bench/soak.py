@@ -25,16 +25,27 @@ from typing import Any
 
 from .soak_checks import (
     Check,
+    check_campaigns,
     check_chatwoot,
     check_http,
     check_inbound,
+    check_koko,
     check_memory,
     check_outbound,
     check_twenty,
 )
 from .soak_faults import STATED_RECOVERY_SECONDS, FaultSchedule, Monitor
 from .soak_load import RATES, Journal, Load
-from .soak_setup import connect, migrate, seed_shop, setup_django, sweep_often, wait_for_sync
+from .soak_setup import (
+    connect,
+    enable_campaigns,
+    enable_koko,
+    migrate,
+    seed_shop,
+    setup_django,
+    sweep_often,
+    wait_for_sync,
+)
 from .soak_stack import EVENTBUS_ENV, REPO, SoakStack
 
 
@@ -100,6 +111,7 @@ def run(minutes: float, drain_limit: float, report_path: Path) -> dict[str, Any]
         stack.start_postgres()
         stack.start_redis()
         stack.start_sandboxes()
+        stack.start_smtp()
         stack.product_environment()
         setup_django(stack)
         migrate()
@@ -109,6 +121,8 @@ def run(minutes: float, drain_limit: float, report_path: Path) -> dict[str, Any]
         stack.start_workers()
         stack.start_beat()
         secrets = connect(stack)
+        report["koko_articles"] = enable_koko()
+        enable_campaigns()
         report["initial_sync_seconds"] = wait_for_sync(stack)
         report["setup_seconds"] = round(time.monotonic() - started, 1)
         print(f"[soak] product up in {report['setup_seconds']} s; load for {minutes} min",
@@ -116,7 +130,7 @@ def run(minutes: float, drain_limit: float, report_path: Path) -> dict[str, Any]
 
         journal = Journal()
         monitor = Monitor(stack).start()
-        load = Load(stack.web_port, secrets, journal)
+        load = Load(stack.web_port, secrets, journal, chatwoot_url=stack.chatwoot_url)
         load.started = monitor.started
         faults = FaultSchedule(stack, monitor, seconds).start()
         load.run(seconds)
@@ -130,7 +144,8 @@ def run(minutes: float, drain_limit: float, report_path: Path) -> dict[str, Any]
 
         checks: list[Check] = [
             check_outbound(), check_chatwoot(stack), check_twenty(stack),
-            check_inbound(journal), check_http(journal, faults.pg_windows),
+            check_inbound(journal), check_koko(stack, journal), check_campaigns(stack),
+            check_http(journal, faults.pg_windows),
             check_memory(monitor.rss, warmup=min(120.0, seconds / 6), end=load_ended),
         ]
         fault_rows = []

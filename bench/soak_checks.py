@@ -13,6 +13,14 @@ Each check returns a list of problems (empty = passed) and the counts it looked 
   every replay refused with 401 and never processed; nothing left waiting or failed;
 - HTTP: no 5xx and no unanswered request from the inbox or the API outside the PostgreSQL
   restart windows, and only 503 inside them;
+- Kokó: every customer message the harness wrote has exactly one decision row (however
+  many times its webhook arrived), at most one Kokó message (reply or private note) in the
+  Chatwoot sandbox, none of them posted twice, and each decision's reply or note posted
+  (none left pending, in flight or failed across the faults);
+- campaigns: every e-mail the private SMTP server took names a CampaignSend row (by its
+  Message-ID) and was taken once; every row marked sent was taken; nothing left pending,
+  claimed or in flight; the uncertain ones (a send cut by a kill or a restart: failed,
+  never resent) counted and reported, any other failure a problem;
 - memory: each worker's RSS growth after warm-up below 10 %.
 """
 
@@ -202,6 +210,7 @@ def check_inbound(journal: Journal) -> Check:
     from apps.crm_plugin.twenty.models import CrmConflict
     from apps.plugin_manager.eventbus.models import InboundDelivery
     from apps.support_plugin.chatwoot.models import ConversationLink
+    from apps.support_plugin.koko.models import KokoReply
 
     check = Check("inbound: valid webhooks processed once, forged and replayed refused")
     rows: dict[tuple[str, str], list[tuple[int, str, int]]] = defaultdict(list)
@@ -217,6 +226,7 @@ def check_inbound(journal: Journal) -> Check:
         str(cid) for cid in ConversationLink.objects.filter(worklog__isnull=False)
         .values_list("conversation_id", flat=True))
     conflicts = Counter(CrmConflict.objects.values_list("inbound_delivery_id", flat=True))
+    decisions = Counter(str(m) for m in KokoReply.objects.values_list("message_id", flat=True))
     kinds: Counter[str] = Counter()
     for sent in journal.webhooks:
         kinds[f"{sent.source} {sent.kind}"] += 1
@@ -234,8 +244,12 @@ def check_inbound(journal: Journal) -> Check:
             pk, status, _ = accepted[0]
             if status != "processed":
                 check.fail(f"{sent.source} {sent.delivery_id}: {status}")
-            effect = (conversations.get(sent.key, 0) if sent.source == "chatwoot"
-                      else conflicts.get(pk, 0))
+            if sent.key.startswith("message:"):  # a Kokó customer message: one decision
+                effect = decisions.get(sent.key.removeprefix("message:"), 0)
+            elif sent.source == "chatwoot":
+                effect = conversations.get(sent.key, 0)
+            else:
+                effect = conflicts.get(pk, 0)
             if effect != 1:
                 check.fail(f"{sent.source} {sent.delivery_id} ({sent.key}): its effect "
                            f"happened {effect} times")
@@ -250,6 +264,102 @@ def check_inbound(journal: Journal) -> Check:
     check.counts["acknowledged_after_retry"] = sum(
         1 for s in journal.webhooks if s.kind == "valid" and s.acknowledged
         and s.statuses[0] != 200)
+    return check
+
+
+def check_koko(stack: SoakStack, journal: Journal) -> Check:
+    from apps.support_plugin.koko.models import KokoReply
+
+    check = Check("Kokó: one decision per customer message, at most one answer, none lost")
+    for failure in journal.koko_failures[:5]:
+        check.fail(f"the Chatwoot sandbox did not take a customer message: {failure}")
+    state = _get_json(f"{stack.chatwoot_url}/_sandbox/state")
+    posted: Counter[str] = Counter(
+        str(m.get("source_id")) for m in state["messages"]
+        if str(m.get("source_id") or "").startswith("koko:"))
+    ids = [m.message_id for m in journal.koko]
+    replies: dict[int, list[KokoReply]] = defaultdict(list)
+    for reply in KokoReply.objects.filter(message_id__in=ids):
+        replies[reply.message_id].append(reply)
+    check.counts["customer_messages"] = len(ids)
+    routes: Counter[str] = Counter()
+    states: Counter[str] = Counter()
+    answered = 0
+    for message in journal.koko:
+        found = replies.get(message.message_id, [])
+        if len(found) != 1:
+            check.fail(f"message {message.message_id}: {len(found)} decision rows")
+            continue
+        reply = found[0]
+        routes[f"{reply.route}/{reply.status}"] += 1
+        states[reply.send_state or "none"] += 1
+        ours = {reply.source_id: posted.get(reply.source_id, 0),
+                reply.note_source_id: posted.get(reply.note_source_id, 0)}
+        total = sum(ours.values())
+        answered += 1 if total else 0
+        if total > 1:
+            check.fail(f"message {message.message_id}: {total} Kokó messages in Chatwoot "
+                       f"({ours})")
+        if reply.send_state in ("pending", "sending", "failed"):
+            check.fail(f"message {message.message_id}: reply {reply.send_state} "
+                       f"({reply.send_error[:120]})")
+        if reply.send_state == "sent" and not ours[reply.source_id]:
+            check.fail(f"message {message.message_id}: reply recorded as sent, not in Chatwoot")
+        if reply.note_message_id and not ours[reply.note_source_id]:
+            check.fail(f"message {message.message_id}: note recorded, not in Chatwoot")
+    check.counts["decisions"] = dict(routes)
+    check.counts["send_states"] = dict(states)
+    check.counts["answered_in_chatwoot"] = answered
+    check.counts["posted_twice"] = sum(1 for n in posted.values() if n > 1)
+    for source_id, n in posted.items():
+        if n > 1:
+            check.fail(f"{source_id} posted {n} times")
+    if not ids:
+        check.fail("no Kokó customer message was sent")
+    return check
+
+
+def check_campaigns(stack: SoakStack) -> Check:
+    from apps.crm_plugin.campaigns.models import CampaignRun, CampaignSend
+
+    from .soak_smtp import read_received
+
+    check = Check("campaigns: each e-mail sent at most once, none lost, uncertain reported")
+    received = read_received(stack.smtp_received_path)
+    taken = Counter(str(r["message_id"]).strip("<>") for r in received)
+    rows = list(CampaignSend.objects.values_list("pk", "status", "message_id", "error"))
+    statuses = Counter(status for _, status, _, _ in rows)
+    check.counts["runs"] = CampaignRun.objects.count()
+    check.counts["send_rows"] = dict(statuses)
+    check.counts["smtp_received"] = len(received)
+    uncertain = "bizonytalan"  # batches.UNCERTAIN*: may have been taken, never resent
+    by_message_id = {message_id.strip("<>"): (pk, status, error)
+                     for pk, status, message_id, error in rows if message_id}
+    uncertain_rows = 0
+    uncertain_taken = 0
+    for pk, status, message_id, error in rows:
+        key = message_id.strip("<>")
+        if status in ("pending", "claimed", "sending"):
+            check.fail(f"send {pk} left {status}")
+        elif status == "sent" and taken.get(key, 0) != 1:
+            check.fail(f"send {pk} marked sent, the SMTP server took it {taken.get(key, 0)} "
+                       f"times")
+        elif status == "failed":
+            if error.startswith(uncertain):
+                uncertain_rows += 1
+                uncertain_taken += 1 if taken.get(key) else 0
+            else:
+                check.fail(f"send {pk} failed: {error[:160]}")
+    check.counts["uncertain"] = uncertain_rows
+    check.counts["uncertain_taken_by_the_server"] = uncertain_taken
+    duplicated = [key for key, n in taken.items() if n > 1]
+    check.counts["taken_twice"] = len(duplicated)
+    for key in duplicated[:10]:
+        check.fail(f"the SMTP server took {key} {taken[key]} times")
+    strangers = [key for key in taken if key not in by_message_id]
+    check.counts["taken_without_a_row"] = len(strangers)
+    for key in strangers[:10]:
+        check.fail(f"the SMTP server took {key}, no send row has that Message-ID")
     return check
 
 

@@ -14,7 +14,17 @@ Streams:
   worklog per conversation), some replayed byte for byte, some forged;
 - `twenty`: signed Twenty `person.updated` webhooks (a hand edit: one conflict record per
   delivery), replays and forged ones as well;
-- `api`: bot API reads (customer by phone, worklog status).
+- `api`: bot API reads (customer by phone, worklog status);
+- `campaign`: the expiry reminder campaign run (`run_campaign`, as the admin's "run now"
+  and the daily beat do) over the rentals ending tomorrow (half the rentals the `rental`
+  stream starts end tomorrow); its e-mails go through the event pipeline to the run's
+  private SMTP server;
+- `koko`: a customer (a new Chatwoot contact) writes in: the Chatwoot sandbox makes the
+  conversation and message (it then delivers its own webhooks to the product as Chatwoot
+  does), and the harness sends that message's signed `message_created` webhook as well,
+  retried until acknowledged: Kokó must decide once and answer at most once however
+  often the message arrives. The texts are the dev set's customer questions (their query
+  vectors are in the embedding cache: a decision costs tens of ms, no model load).
 
 A service call that fails because the database is away is tried again, as a clerk would
 press Save again; a valid webhook that was not acknowledged (503, no answer) is sent
@@ -29,12 +39,14 @@ import json
 import random
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -49,11 +61,34 @@ RATES: dict[str, float] = {
     "chatwoot": 1.2,
     "twenty": 0.5,
     "api": 3.0,
+    "koko": 0.06,  # ~3.6 customer messages a minute: Kokó's decisions cost CPU
+    "campaign": 1 / 45,  # the expiry reminder run every 45 s (the admin's "run now")
 }
 REPLAY_SHARE = 0.1  # of valid webhooks, sent again byte for byte later
 FORGED_SHARE = 0.08  # of webhook slots, sent with a wrong signature instead
 SERVICE_RETRIES = 30  # a clerk presses Save again for up to ~30 s
 WEBHOOK_RETRIES = 20  # a sender's retries of an unacknowledged webhook, 2 s apart
+DEVSET = Path(__file__).resolve().parent.parent / "apps/support_plugin/koko/devset/messages.jsonl"
+
+
+def koko_texts() -> list[str]:
+    """Kokó's dev set questions (short ones: a customer message, not an essay)."""
+    texts = []
+    for line in DEVSET.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            text = str(json.loads(line).get("text") or "")
+            if 0 < len(text) <= 300:
+                texts.append(text)
+    return texts
+
+
+@dataclass
+class KokoMessage:
+    """A customer message written into the Chatwoot sandbox for Kokó."""
+
+    message_id: int
+    conversation_id: int  # the display id
+    delivery_id: str  # the harness's own signed delivery of its message_created
 
 
 @dataclass
@@ -89,6 +124,8 @@ class Journal:
         self.webhooks: list[SentWebhook] = []
         self.service_errors: dict[str, int] = {}
         self.changes: dict[str, int] = {}
+        self.koko: list[KokoMessage] = []
+        self.koko_failures: list[str] = []  # the sandbox refused to take the message
 
     def add(self, sample: Sample) -> None:
         with self.lock:
@@ -131,8 +168,11 @@ class Http:
 
 
 class Load:
-    def __init__(self, web_port: int, secrets: Secrets, journal: Journal, seed: int = 13) -> None:
+    def __init__(self, web_port: int, secrets: Secrets, journal: Journal, seed: int = 13,
+                 chatwoot_url: str = "") -> None:
         self.http = Http(web_port)
+        self.chatwoot_url = chatwoot_url
+        self.koko_texts = koko_texts()
         self.secrets = secrets
         self.journal = journal
         self.random = random.Random(seed)
@@ -162,6 +202,7 @@ class Load:
             "partner": self.partner_change, "rental": self.rental_change,
             "worklog": self.worklog_change, "chatwoot": self.chatwoot_webhook,
             "twenty": self.twenty_webhook, "api": self.api_read,
+            "koko": self.koko_message, "campaign": self.campaign_run,
         }
         self.refresh()
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="soak-load") as pool:
@@ -299,14 +340,16 @@ class Load:
             self._service("rental", "rental.return", due, give_back)
             return
         pk, _ = self._pick(self._partners)
+        ends_tomorrow = self._chance(0.5)
 
         def start() -> str:
             busy = Rental.objects.filter(status__in=(Rental.Status.ACTIVE, Rental.Status.LATE))
             machine = Machine.objects.exclude(pk__in=busy.values("machine_id")).order_by("?")[0]
             today = timezone.localdate()
+            days = 1 if ends_tomorrow else 3  # tomorrow's: the expiry reminder's
             rental = services.start_rental(Rental(
                 partner_id=pk, machine=machine, start_date=today,
-                end_date=today + timedelta(days=3)))
+                end_date=today + timedelta(days=days)))
             return rental.number
 
         self._service("rental", "rental.start", due, start)
@@ -352,6 +395,17 @@ class Load:
             return worklog.number
 
         self._service("worklog", "worklog.open", due, open_one)
+
+    def campaign_run(self, due: float) -> None:
+        from apps.crm_plugin.campaigns.models import Campaign, CampaignKind
+        from apps.crm_plugin.campaigns.queueing import run_campaign
+
+        def run() -> str:
+            campaign = Campaign.objects.get(kind=CampaignKind.EXPIRY_REMINDER)
+            done = run_campaign(campaign)
+            return f"run {done.pk}: selected {done.selected}, queued {done.queued}"
+
+        self._service("campaign", "campaign.run", due, run)
 
     # -- webhooks -----------------------------------------------------------------------
 
@@ -436,6 +490,70 @@ class Load:
         if sent.acknowledged and self._chance(REPLAY_SHARE):
             with self.journal.lock:
                 self.replays.append(("/webhooks/twenty/", body, headers, sent))
+
+    def koko_message(self, due: float) -> None:
+        """A new customer writes one question into the Chatwoot sandbox (a conversation of
+        its own, so each message's answer is checked alone); its signed `message_created`
+        webhook is sent by the harness too (the sandbox delivers its own copy)."""
+        from apps.support_plugin.chatwoot.webhooks import SIGNATURE
+
+        text = self._pick(self.koko_texts)
+        with self.random_lock:
+            self.conversation_seq += 1
+            n = self.conversation_seq
+        request = {"content": text, "contact": {"name": f"Kokó Vevő {n}",
+                                                "email": f"koko-{n}@vevo.example.hu"}}
+        started = self.now()
+        created: dict[str, Any] | None = None
+        error = ""
+        for _ in range(WEBHOOK_RETRIES):
+            try:
+                posted = urllib.request.Request(
+                    f"{self.chatwoot_url}/_sandbox/simulate/conversation_created",
+                    data=json.dumps(request).encode(), method="POST",
+                    headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(posted, timeout=10) as response:
+                    created = json.loads(response.read())
+                break
+            except OSError as exc:
+                error = repr(exc)[:200]
+                time.sleep(2)
+        self.journal.add(Sample("koko", "POST chatwoot sandbox simulate (customer writes)", due,
+                                (self.now() - started) * 1000, 200 if created else 0, error))
+        if created is None:
+            with self.journal.lock:
+                self.journal.koko_failures.append(error)
+            return
+        message, conversation = created["message"], created["conversation"]
+        contact = created["contact"]
+        payload = {
+            "event": "message_created", "id": message["id"], "content": message["content"],
+            "content_type": "text", "content_attributes": {}, "message_type": "incoming",
+            "private": False, "source_id": None, "additional_attributes": {},
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+            "account": {"id": self.secrets.chatwoot_account_id, "name": "KGC Sandbox"},
+            "inbox": {"id": message["inbox_id"], "name": "KGC"},
+            "conversation": {"id": conversation["id"], "inbox_id": message["inbox_id"],
+                             "status": conversation.get("status", "open"),
+                             "additional_attributes": {}, "custom_attributes": {}},
+            "sender": {"id": contact["id"], "name": contact["name"], "type": "contact",
+                       "email": contact.get("email"), "phone_number": None,
+                       "identifier": None},
+        }
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        delivery_id = str(uuid.uuid4())
+        timestamp = int(time.time())
+        headers = {"Content-Type": "application/json", "X-Chatwoot-Delivery": delivery_id,
+                   "X-Chatwoot-Timestamp": str(timestamp),
+                   "X-Chatwoot-Signature": SIGNATURE.sign(self.secrets.chatwoot_webhook,
+                                                          timestamp, body)}
+        with self.journal.lock:
+            self.journal.koko.append(KokoMessage(int(message["id"]), int(conversation["id"]),
+                                                 delivery_id))
+        sent = self._record(SentWebhook("chatwoot", "valid", delivery_id, [],
+                                        f"message:{message['id']}"))
+        self._send_webhook(sent, f"/webhooks/chatwoot/{self.secrets.tenant_slug}/", body,
+                           headers, due, retry=True)
 
     def replay_one(self, due: float) -> None:
         """An acknowledged webhook sent again byte for byte: must be refused (401)."""

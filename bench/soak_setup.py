@@ -95,6 +95,33 @@ def connect(stack: SoakStack) -> Secrets:
     )
 
 
+def enable_koko() -> int:
+    """Kokó on for the headquarters with the shared knowledge base loaded (the demo's
+    embedding cache has its vectors, so this takes seconds); returns the article count."""
+    from apps.plugin_manager.services import set_enabled
+    from apps.support_plugin.koko.config import koko_settings
+    from apps.support_plugin.koko.embeddings import get_provider
+    from apps.support_plugin.koko.kb_loader import load
+    from apps.support_plugin.koko.models import KnowledgeArticle
+    from devstack.shared_folder import shared_path
+    from kgc_erp.tenants.models import Tenant
+
+    tenant = Tenant.headquarters()
+    settings = koko_settings(None)
+    load(shared_path("kb", "articles.jsonl"),
+         get_provider(settings.embedding_provider, settings.gemini_api_key))
+    set_enabled("koko", tenant, True)
+    return KnowledgeArticle.objects.filter(is_active=True).count()
+
+
+def enable_campaigns() -> None:
+    """The e-mail campaigns on (the expiry reminder is one of the migration's campaigns)."""
+    from apps.crm_plugin.campaigns.config import PLUGIN_ID
+    from apps.plugin_manager.services import set_enabled
+
+    set_enabled(PLUGIN_ID, None, True)
+
+
 def wait_for_sync(stack: SoakStack, timeout: float = 180) -> float:
     """Until the connections' initial syncs are done (every partner a Chatwoot contact and
     a Twenty person) and no delivery waits; returns the seconds it took."""

@@ -160,6 +160,7 @@ class SoakStack:
     chatwoot_port: int = 0
     twenty_port: int = 0
     twenty_relay: Relay | None = None
+    smtp_port: int = 0
 
     # -- infrastructure -------------------------------------------------------------
 
@@ -234,6 +235,21 @@ class SoakStack:
         self.kill("redis")
         self.start_redis()
 
+    # -- the SMTP server ----------------------------------------------------------------
+
+    @property
+    def smtp_received_path(self) -> Path:
+        return self.workdir / "smtp-received.jsonl"
+
+    def start_smtp(self) -> None:
+        """The private SMTP server the campaigns send to (bench/soak_smtp.py)."""
+        self.smtp_received_path.parent.mkdir(parents=True, exist_ok=True)
+        self.smtp_received_path.unlink(missing_ok=True)  # this run's messages only
+        self.smtp_port = free_port()
+        self._spawn("smtp", [PYTHON, "-m", "bench.soak_smtp", "--port", str(self.smtp_port),
+                             "--out", str(self.smtp_received_path)])
+        wait_for_port(self.smtp_port)
+
     # -- sandboxes ------------------------------------------------------------------
 
     def start_sandboxes(self) -> None:
@@ -280,7 +296,8 @@ class SoakStack:
             "LOG_LEVEL": "WARNING",
             "PUBLIC_BASE_URL": self.web_url,
             "ALLOWED_HOSTS": f"{HOST},localhost",
-            "EMAIL_URL": "dummymail://",
+            "EMAIL_URL": (f"smtp://{HOST}:{self.smtp_port}" if self.smtp_port
+                          else "dummymail://"),
             "CACHE_URL": f"redis://{HOST}:{self.redis_port}/1",
             "CACHE_KEY_PREFIX": "soak",
             **EVENTBUS_ENV,

@@ -40,6 +40,14 @@ def test_three_minutes_of_load_and_faults_lose_nothing(tmp_path: Path) -> None:
     for kind in ("chatwoot valid", "chatwoot forged", "twenty valid", "twenty forged"):
         assert inbound["counts"]["sent"].get(kind, 0) > 0, kind
     assert sum(report["changes_committed"].values()) > 100
+    # Kokó answered customers during the faults (the check above holds each to one answer).
+    koko = next(c for c in report["checks"] if c["name"].startswith("Kokó"))
+    assert koko["counts"]["customer_messages"] >= 5, koko
+    assert koko["counts"]["answered_in_chatwoot"] > 0, koko
+    # Campaign runs sent e-mails to the private SMTP server (each at most once, above).
+    campaigns = next(c for c in report["checks"] if c["name"].startswith("campaigns"))
+    assert campaigns["counts"]["runs"] >= 3, campaigns
+    assert campaigns["counts"]["smtp_received"] > 0, campaigns
     assert {f["fault"] for f in report["faults"]} >= {
         "worker SIGKILL", "Redis restart", "PostgreSQL restart", "Twenty sandbox down",
         "Chatwoot 30% 5xx/429/timeouts"}
