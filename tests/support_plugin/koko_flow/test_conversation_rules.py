@@ -49,19 +49,24 @@ def _webhook_of(flow: Flow, message_id: int) -> bytes:
     raise AssertionError(f"no message_created webhook for {message_id}")
 
 
+def _deliver_again_at_once(flow: Flow, body: bytes, copies: int) -> None:
+    """Chatwoot delivering the same event again, ``copies`` times at the same moment (new
+    delivery ids: the inbox stores each one)."""
+    threads = [threading.Thread(target=post_signed, args=(flow.url, body, flow.secret))
+               for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_duplicate_webhook_gives_one_reply(worker, flow: Flow) -> None:
     sent = customer_writes(flow.chatwoot, AUTO_TEXT)
     display_id, message_id = sent["conversation"]["id"], sent["message"]["id"]
     assert flow.chatwoot.flush_webhooks(10)
     body = _webhook_of(flow, message_id)
     # Chatwoot delivers the same event three more times, two of them at the same moment
-    # as each other (new delivery ids: the inbox stores each one)
-    threads = [threading.Thread(target=post_signed, args=(flow.url, body, flow.secret))
-               for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _deliver_again_at_once(flow, body, 2)
     assert post_signed(flow.url, body, flow.secret).status_code == 200
     wait_for(lambda: InboundDelivery.objects.filter(event_type="message_created").count() >= 4,
              message="four deliveries stored")
@@ -84,12 +89,7 @@ def test_concurrent_duplicates_of_an_escalation_post_one_note(worker, flow: Flow
     display_id, message_id = sent["conversation"]["id"], sent["message"]["id"]
     assert flow.chatwoot.flush_webhooks(10)
     body = _webhook_of(flow, message_id)
-    threads = [threading.Thread(target=post_signed, args=(flow.url, body, flow.secret))
-               for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _deliver_again_at_once(flow, body, 3)
     wait_for(lambda: InboundDelivery.objects.filter(event_type="message_created").count() >= 4,
              message="four deliveries stored")
     wait_for(all_message_webhooks_done, timeout=120, message="all deliveries handled")
