@@ -46,15 +46,21 @@ def encode_header(value: str, name: str) -> str:
     value = " ".join(value.split())  # no header injection, no stray folding
     if value.isascii() and len(name) + len(value) + 2 <= MAX_LINE_OCTETS:
         return value
+    # Each word takes as many whole characters as fit in 45 octets: the cut moves back
+    # from a UTF-8 continuation octet (10xxxxxx) to the start of its character. (A loop
+    # over the characters did the same at a sixth of the e-mail's MIME cost.)
+    data = value.encode()
     words: list[str] = []
-    chunk = bytearray()
-    for char in value:
-        octets = char.encode()
-        if len(chunk) + len(octets) > _WORD_OCTETS:
-            words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=")
-            chunk = bytearray()
-        chunk += octets
-    words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=")
+    start, size = 0, len(data)
+    while start < size:
+        end = start + _WORD_OCTETS
+        if end >= size:
+            end = size
+        else:
+            while data[end] & 0xC0 == 0x80:
+                end -= 1
+        words.append(f"=?utf-8?b?{base64.b64encode(data[start:end]).decode('ascii')}?=")
+        start = end
     return f"{CRLF} ".join(words)
 
 

@@ -8,12 +8,17 @@ latest consent change (a later opt-in included) withdraws nothing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.urls import get_urlconf, reverse
+from django.utils.encoding import force_bytes
 
 from kgc_erp.partners.models import ConsentChange, Partner
 from kgc_erp.partners.services import withdraw_marketing_consent
@@ -42,8 +47,28 @@ def _signer() -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=SALT)
 
 
+# Django's Signer derives its HMAC key (a SHA-256 of salt and secret) and builds a new
+# HMAC object for every token; a campaign signs one token per e-mail, so the keyed HMAC
+# is built once per secret and copied. The token is byte for byte what
+# `TimestampSigner(salt=SALT).sign(...)` gives (tests/crm_plugin/campaigns/test_unsubscribe.py).
+_keyed: dict[str | bytes, hmac.HMAC] = {}
+
+
+def _keyed_hmac() -> hmac.HMAC:
+    secret: str | bytes = settings.SECRET_KEY
+    keyed = _keyed.get(secret)
+    if keyed is None:
+        # salted_hmac(SALT + "signer", value, SECRET_KEY, algorithm="sha256")
+        key = hashlib.sha256(force_bytes(f"{SALT}signer") + force_bytes(secret)).digest()
+        keyed = _keyed[secret] = hmac.new(key, digestmod=hashlib.sha256)
+    return keyed
+
+
 def make_token(partner_id: int, campaign: str) -> str:
-    return _signer().sign(f"{partner_id}.{campaign}")
+    value = f"{partner_id}.{campaign}:{signing.b62_encode(int(time.time()))}"
+    mac = _keyed_hmac().copy()
+    mac.update(value.encode())
+    return f"{value}:{base64.urlsafe_b64encode(mac.digest()).rstrip(b'=').decode()}"
 
 
 def read_token(token: str, max_age: timedelta = MAX_AGE) -> UnsubscribeToken:

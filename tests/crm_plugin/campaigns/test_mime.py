@@ -4,6 +4,7 @@ through a real SMTP server (dot-stuffing)."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -11,7 +12,7 @@ from typing import Any, cast
 
 import pytest
 
-from apps.crm_plugin.campaigns.mime import format_address, message_bytes
+from apps.crm_plugin.campaigns.mime import encode_header, format_address, message_bytes
 from apps.crm_plugin.campaigns.rendering import RenderedEmail
 from apps.crm_plugin.campaigns.sending import SmtpSession, build_message, close_connection
 
@@ -85,3 +86,29 @@ def test_lines_starting_with_a_dot_survive_smtp(smtp_here: SmtpSink) -> None:
     (received,) = smtp_here.handler.received
     text, _ = _parts(_parse(received.raw))
     assert text == RENDERED.text
+
+
+def _encode_header_by_characters(value: str) -> str:
+    """The former writer (one character at a time), as the reference."""
+    value = " ".join(value.split())
+    words, chunk = [], bytearray()
+    for char in value:
+        octets = char.encode()
+        if len(chunk) + len(octets) > 45:
+            words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=")
+            chunk = bytearray()
+        chunk += octets
+    words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=")
+    return "\r\n ".join(words)
+
+
+@pytest.mark.parametrize("subject", [
+    RENDERED.subject, "ő", "a" * 44 + "ű" + "b" * 60, "€" * 40 + "😀" * 13 + "x",
+    "Tárgy  több\tszóközzel\r\nés sortöréssel", "x" * 2000,
+])
+def test_encoded_subject_is_cut_at_whole_characters(subject: str) -> None:
+    encoded = encode_header(subject, "Subject")
+    assert encoded == _encode_header_by_characters(subject)
+    assert all(len(word) <= 75 for word in encoded.split("\r\n "))
+    parsed = _parse(f"Subject: {encoded}\r\n\r\n".encode())
+    assert parsed["Subject"] == " ".join(subject.split())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -16,7 +17,12 @@ from django.utils import timezone
 from apps.crm_plugin.campaigns.models import Campaign, CampaignKind
 from apps.crm_plugin.campaigns.queueing import run_campaign
 from apps.crm_plugin.campaigns.selection import months_before
-from apps.crm_plugin.campaigns.unsubscribe import MAX_AGE, make_token, unsubscribe_links
+from apps.crm_plugin.campaigns.unsubscribe import (
+    MAX_AGE,
+    make_token,
+    read_token,
+    unsubscribe_links,
+)
 from kgc_erp.partners.models import ConsentChange, Partner
 from kgc_erp.rentals.models import Rental
 
@@ -116,3 +122,19 @@ def test_after_unsubscribing_no_more_marketing(
 
     run = run_campaign(Campaign.objects.get(kind=CampaignKind.WIN_BACK), today)
     assert (run.selected, run.queued, run.skipped_no_consent) == (1, 0, 1)
+
+
+def test_token_is_exactly_djangos_timestamp_signer(settings: Any) -> None:
+    """make_token keeps its keyed HMAC between e-mails: the same bytes as Django's signer,
+    also after the secret changes."""
+    from django.core import signing
+
+    from apps.crm_plugin.campaigns.unsubscribe import SALT
+
+    for secret in ("első-kulcs", "második-kulcs"):
+        settings.SECRET_KEY = secret
+        with mock.patch("time.time", return_value=1_796_000_123.7):
+            ours = make_token(4321, "win_back")
+            djangos = signing.TimestampSigner(salt=SALT).sign("4321.win_back")
+        assert ours == djangos
+        assert read_token(ours, max_age=timedelta(days=36_500)).partner_id == 4321
