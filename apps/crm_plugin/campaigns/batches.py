@@ -7,13 +7,15 @@ one Redis call, every e-mail is rendered, and one statement takes the rows (pend
 claimed, with exactly what goes out; committed) and writes the skipped ones. The e-mails
 then go over one SMTP connection; the remaining outcomes are written in one statement.
 
-Per e-mail, one small prepared statement before its SMTP transaction: it writes the
-outcomes of the e-mails before it and marks this one "sending" (claimed → sending),
+Per e-mail, one small prepared statement committed before its DATA command: it writes
+the outcome of the e-mail before it and marks this one "sending" (claimed → sending),
 re-checking in the same statement that the partner is still active, still has this
-address and, for marketing, still consents. So at most the one e-mail inside its SMTP
-transaction is uncertain when a worker is killed, as with one delivery per e-mail;
-marking the whole batch "sending" up front would make every unsent e-mail of a killed
-batch uncertain (failed, never sent).
+address and, for marketing, still consents. It is sent with the e-mail's MAIL FROM and
+RCPT TO and its answer read before DATA (`marking.py`); a mark that did not take ends
+the SMTP transaction with RSET. So at most the one e-mail inside its SMTP transaction
+is uncertain when a worker is killed, as with one delivery per e-mail; marking the whole
+batch "sending" up front would make every unsent e-mail of a killed batch uncertain
+(failed, never sent).
 
 That statement commits without waiting for the WAL flush (`synchronous_commit` off for
 its own transaction only): a flush per e-mail is 4-10 ms on this kind of disk, more than
@@ -56,9 +58,10 @@ from apps.plugin_manager.eventbus import tuning
 
 from . import rate_limit
 from .errors import EmailRejected, EmailTemporarilyRefused, RateLimited
+from .marking import MarkConnection, PendingMark
 from .models import CampaignSend
 from .rendering import BatchRenderer, RenderedEmail, RowCache
-from .sending import DeliveryUncertain, SmtpSession, message_domain
+from .sending import DeliveryUncertain, NotMarked, SmtpSession, message_domain
 
 if TYPE_CHECKING:
     from django.db.backends.utils import _SQLType
@@ -128,30 +131,6 @@ WITH {_OUTCOMES_CTE}, claimed AS (
 SELECT id, claimed_at, (SELECT count(*) FROM outcome) FROM claimed
 """
 
-# One e-mail: the previous e-mail's outcome, then claimed → sending if the partner still
-# qualifies; no WAL flush awaited. Scalar parameters only: psycopg converting arrays was
-# most of this statement's cost per e-mail.
-_MARK_SQL = f"""
-WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true) AS value),
-outcome AS (
-    UPDATE {_TABLE}
-       SET status = %(o_status)s, error = %(o_error)s, sent_at = %(o_sent_at)s
-     WHERE id = %(o_id)s AND status = %(o_from)s
-    RETURNING id
-), marked AS (
-    UPDATE {_TABLE} s
-       SET status = %(sending)s
-      FROM partners_partner p
-     WHERE s.id = %(id)s AND s.status = %(claimed)s AND s.claimed_at = %(claimed_at)s
-       AND p.id = s.partner_id AND p.is_active AND p.email = s.to_email
-       AND (p.marketing_consent OR NOT %(marketing)s)
-    RETURNING s.id
-)
-SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM no_flush),
-       (SELECT count(*) FROM outcome)
-"""
-
-
 @dataclass(frozen=True)
 class Prepared:
     """One e-mail, rendered and written, ready for the wire."""
@@ -195,10 +174,11 @@ class BatchResult:
 class OutcomeWriter:
     """Collects outcomes and writes them with the next mark, or on `flush`.
 
-    Its two statements go through a server-side-binding psycopg cursor as prepared
-    statements: Django's cursor binds on the client, so PostgreSQL would plan the mark
-    (two UPDATEs and a join) again for every e-mail, and planning is most of its cost.
-    The connection is Django's own, in autocommit: each statement commits on its own.
+    Its statements are prepared on the server (the claim and outcomes through a psycopg
+    cursor, the mark through libpq, `marking.py`): Django's cursor binds on the client,
+    so PostgreSQL would plan the mark (two UPDATEs and a join) again for every e-mail,
+    and planning is most of its cost. The connection is Django's own, in autocommit: each
+    statement commits on its own.
     """
 
     def __init__(self, result: BatchResult) -> None:
@@ -210,6 +190,7 @@ class OutcomeWriter:
         raw = connection.connection
         assert isinstance(raw, psycopg.Connection)
         self._raw = raw
+        self._marks: MarkConnection | None = None
 
     def add(self, outcome: Outcome) -> None:
         self.pending.append(outcome)
@@ -240,22 +221,20 @@ class OutcomeWriter:
             self.claimed_at = rows[0][1]
         return {row[0] for row in rows}
 
-    def mark_sending(self, send: CampaignSend) -> bool:
-        """Write the collected outcomes and mark `send` "sending" (committed on return);
-        False when the partner no longer qualifies (or the row is no longer ours)."""
+    def start_mark(self, send: CampaignSend) -> PendingMark:
+        """Send the statement that writes the collected outcomes and marks `send`
+        "sending" (`marking.py`); its answer is read by `PendingMark.confirm`, before the
+        e-mail's DATA. Nothing else may use the connection until then."""
         last = self.pending.pop() if self.pending else None
         self.flush()  # more than one outcome waiting is rare: their own statement
-        params: dict[str, _SQLType] = {
-            "o_id": last.send_id if last else None, "o_from": last.from_status if last else "",
-            "o_status": last.status if last else "", "o_error": last.error[:1000] if last else "",
-            "o_sent_at": last.sent_at if last else None,
-            "id": send.pk, "marketing": send.campaign.is_marketing,
-            "sending": S.SENDING, "claimed": S.CLAIMED, "claimed_at": self.claimed_at}
-        with psycopg.Cursor(self._raw) as cursor:
-            cursor.execute(_MARK_SQL, params, prepare=True)
-            row = cursor.fetchone()
+        if self._marks is None:
+            self._marks = MarkConnection(self._raw)
+        outcome = ((last.send_id, last.from_status, last.status, last.error[:1000],
+                    last.sent_at) if last else (None, "", "", "", None))
+        mark = self._marks.send(outcome, send.pk, send.campaign.is_marketing, S.SENDING,
+                                S.CLAIMED, self.claimed_at)
         self.pending = []
-        return bool(row and row[0])
+        return mark
 
     def flush(self) -> None:
         if not self.pending:
@@ -388,18 +367,31 @@ def _send_all(prepared: list[Prepared], session: SmtpSession, writer: OutcomeWri
             for rest in prepared[index:]:
                 writer.add(Outcome(rest.send.pk, S.CLAIMED, S.PENDING, reason))
             return
-        if not writer.mark_sending(item.send):
-            # Consent withdrawn, erased or readdressed a moment ago: not sent now; the
-            # retry decides with the new data.
-            writer.add(Outcome(item.send.pk, S.CLAIMED, S.PENDING, CHANGED))
-            continue
-        writer.add(_transact(session, item))
+        mark = writer.start_mark(item.send)
+        writer.add(_transact(session, item, mark))
 
 
-def _transact(session: SmtpSession, item: Prepared) -> Outcome:
+def _transact(session: SmtpSession, item: Prepared, mark: PendingMark) -> Outcome:
+    try:
+        outcome = _smtp_transaction(session, item, mark)
+    finally:
+        # Always collected (the connection is free again); a database error raised here
+        # was raised before DATA as well, so nothing of the message was sent.
+        marked = mark.confirm()
+    if not marked:
+        # Consent withdrawn, erased or readdressed a moment ago: not sent now (the SMTP
+        # transaction ended before DATA); the retry decides with the new data.
+        return Outcome(item.send.pk, S.CLAIMED, S.PENDING, CHANGED)
+    return outcome
+
+
+def _smtp_transaction(session: SmtpSession, item: Prepared, mark: PendingMark) -> Outcome:
     send, message_id = item.send, item.message_id
     try:
-        session.send(send.partner.email, item.raw, item.rendered, message_id)
+        session.send(send.partner.email, item.raw, item.rendered, message_id,
+                     before_data=mark.confirm)
+    except NotMarked:
+        return Outcome(send.pk, S.CLAIMED, S.PENDING, CHANGED)
     except EmailRejected as exc:
         log.info("campaign.send.rejected id=%s reason=%s", send.pk, exc.message)
         return Outcome(send.pk, S.SENDING, S.FAILED, exc.message)

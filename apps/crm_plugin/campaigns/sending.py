@@ -22,6 +22,7 @@ import email.policy
 import re
 import smtplib
 import threading
+from collections.abc import Callable
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -126,6 +127,11 @@ class DeliveryUncertain(Exception):
     """The connection broke after the message's data was complete: the server may have it."""
 
 
+class NotMarked(Exception):
+    """`before_data` said no (the row's "sending" mark did not take): the transaction was
+    ended before DATA, nothing of the message was sent."""
+
+
 # EMAIL_URL has no timeout by default, and a server that stops answering must not hold a
 # batch (and its delivery's lease) forever.
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -203,10 +209,15 @@ class SmtpSession:
         return message_bytes(rendered, to=to, from_header=self.from_header,
                              message_id=message_id)
 
-    def send(self, to: str, raw: bytes, rendered: RenderedEmail, message_id: str) -> None:
+    def send(self, to: str, raw: bytes, rendered: RenderedEmail, message_id: str,
+             before_data: Callable[[], bool] | None = None) -> None:
+        """`before_data` is called after RCPT TO was accepted and before DATA: False (or
+        an exception) ends the transaction without sending the message (NotMarked)."""
         if not self.is_smtp:
             # Console, file or memory backends (development, tests of other parts): the
             # message goes through Django as a whole.
+            if before_data is not None and not before_data():
+                raise NotMarked
             send_message(build_message(rendered, to, message_id, self.backend))
             return
         smtp = self._connection()
@@ -218,6 +229,9 @@ class SmtpSession:
             code, reply = self._command(smtp, "rcpt", f"TO:{_path(to)}")
             if code not in (250, 251):
                 raise self._refused(smtp, code, reply)
+            if before_data is not None and not before_data():
+                self._reset(smtp)
+                raise NotMarked
             smtp.putcmd("data")
             code, reply = smtp.getreply()
             if code != 354:
@@ -254,12 +268,16 @@ class SmtpSession:
         if code == 421:
             self._lost()
         else:
-            try:
-                smtp.rset()
-            except (smtplib.SMTPException, OSError):
-                self._lost()
+            self._reset(smtp)
         return _smtp_failure(code, _reason(reply))
 
+    def _reset(self, smtp: smtplib.SMTP) -> None:
+        """RSET: the transaction ends, the connection stays (unless it is gone)."""
+        try:
+            smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._lost()
 
-__all__ = ("CampaignEmail", "DeliveryUncertain", "SmtpSession", "build_message",
+
+__all__ = ("CampaignEmail", "DeliveryUncertain", "NotMarked", "SmtpSession", "build_message",
            "close_connection", "message_domain", "send_message")

@@ -10,6 +10,7 @@ import logging
 import socket
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -46,8 +47,34 @@ class RecordingHandler:
     # Recipients whose RCPT / whose message's end of data drops the connection, once each.
     drop_at_rcpt: set[str] = field(default_factory=set)
     drop_after_data: set[str] = field(default_factory=set)
+    # Recipient -> a function run (once) when its RCPT / its DATA arrives, before the
+    # answer; in a thread of its own, so it may use the Django ORM.
+    on_rcpt: dict[str, Callable[[], None]] = field(default_factory=dict)
+    on_data: dict[str, Callable[[], None]] = field(default_factory=dict)
     connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @staticmethod
+    def _run_hook(hook: Callable[[], None] | None) -> None:
+        if hook is None:
+            return
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                hook()
+            except BaseException as exc:  # handed to the test below
+                errors.append(exc)
+            finally:
+                from django.db import connection
+
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        if errors:
+            raise errors[0]
 
     async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,  # noqa: N802 - aiosmtpd hook name
                           responses: list[str]) -> list[str]:
@@ -58,6 +85,7 @@ class RecordingHandler:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802 - aiosmtpd hook name
                           rcpt_options: list[str]) -> str:
+        self._run_hook(self.on_rcpt.pop(address, None))
         with self.lock:
             if address in self.drop_at_rcpt:
                 self.drop_at_rcpt.discard(address)
@@ -69,6 +97,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook name
+        for address in envelope.rcpt_tos:
+            self._run_hook(self.on_data.pop(address, None))
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:
@@ -92,6 +122,8 @@ class RecordingHandler:
             self.refuse_rcpt.clear()
             self.drop_at_rcpt.clear()
             self.drop_after_data.clear()
+            self.on_rcpt.clear()
+            self.on_data.clear()
             self.connections = 0
 
     def count(self) -> int:

@@ -7,6 +7,7 @@ last test runs a batch through the event bus and a real worker."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -16,8 +17,10 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection, transaction
 
 from apps.crm_plugin.campaigns.batches import (
+    CHANGED,
     NO_CONSENT,
     TOMBSTONED,
     UNCERTAIN,
@@ -217,6 +220,63 @@ def test_consent_and_erasure_are_checked_at_send_time(
 
     assert _statuses(ids) == [(S.SKIPPED, NO_CONSENT), (S.SKIPPED, TOMBSTONED), (S.SENT, "")]
     assert _received(smtp_here) == Counter({fine.email: 1})
+
+
+def test_partner_changed_after_the_claim_is_not_sent(
+        smtp_here: SmtpSink, tenant: Tenant, make_partner: Callable[..., Partner]) -> None:
+    partners = [make_partner(f"Ügyfél {i}") for i in range(3)]
+    ids = _batch(partners)
+    # While the first e-mail is on the wire the batch has claimed every row; the second
+    # partner withdraws consent now, before that e-mail's "sending" mark.
+    def withdraw() -> None:
+        Partner.objects.filter(pk=partners[1].pk).update(marketing_consent=False)
+
+    smtp_here.handler.on_rcpt[partners[0].email] = withdraw
+
+    result = _send(ids, tenant)
+
+    assert _statuses(ids) == [(S.SENT, ""), (S.PENDING, CHANGED), (S.SENT, "")]
+    assert _received(smtp_here) == Counter({partners[0].email: 1, partners[2].email: 1})
+    assert smtp_here.handler.connections == 1  # RSET ended that transaction, not the session
+    assert result.counts == Counter({S.SENT: 2, "requeued": 1})
+
+
+def test_sending_mark_is_committed_before_the_data_when_the_database_is_slow(
+        smtp_here: SmtpSink, tenant: Tenant, make_partner: Callable[..., Partner]) -> None:
+    """The mark travels with MAIL FROM and RCPT TO; DATA waits for its commit. Here the
+    second e-mail's mark is held back by a row lock for half a second: when its data
+    reaches the server, the row must already be "sending" (a worker killed now must
+    leave it uncertain, not "claimed", which would be sent again)."""
+    partners = [make_partner(f"Ügyfél {i}") for i in range(2)]
+    ids = _batch(partners)
+    locked = threading.Event()
+    at_data: list[str] = []
+
+    def hold_the_row() -> None:
+        try:
+            with transaction.atomic():
+                list(CampaignSend.objects.select_for_update().filter(pk=ids[1]))
+                locked.set()
+                time.sleep(0.5)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_row)
+
+    def lock_after_the_claim() -> None:
+        holder.start()
+        assert locked.wait(10)
+
+    smtp_here.handler.on_rcpt[partners[0].email] = lock_after_the_claim
+    smtp_here.handler.on_data[partners[1].email] = lambda: at_data.append(
+        CampaignSend.objects.get(pk=ids[1]).status)
+
+    raise_for(_send(ids, tenant))
+    holder.join()
+
+    assert at_data == [S.SENDING]
+    assert _statuses(ids) == [(S.SENT, ""), (S.SENT, "")]
+    assert _received(smtp_here) == Counter({p.email: 1 for p in partners})
 
 
 def test_rate_limit_grants_part_of_a_batch(smtp_here: SmtpSink, tenant: Tenant,

@@ -89,7 +89,7 @@ SYNTHETIC = {
 @pytest.mark.parametrize("autoescape", [True, False])
 def test_extends_blocks_includes_and_branches(autoescape: bool) -> None:
     engine = _engine(SYNTHETIC, autoescape=autoescape)
-    contexts = [{"title": "<b>&</b>", "x": 3, "y": "ő", "d": "2026-03-04"},
+    contexts: list[dict[str, Any]] = [{"title": "<b>&</b>", "x": 3, "y": "ő", "d": "2026-03-04"},
                 {"title": "", "x": 1, "y": "", "d": date(2027, 1, 2)},
                 {"x": 2, "y": None}, {}]
     for name in ("root.html", "middle.html", "leaf.html", "inc.txt", "text-before.html"):
