@@ -75,7 +75,7 @@ def format_address(address: str) -> str:
 def _part(content_type: str, body: str) -> str:
     text = body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", CRLF)
     data = text.encode()
-    if all(len(line) <= MAX_LINE_OCTETS for line in data.split(b"\r\n")):
+    if max(map(len, data.split(b"\r\n"))) <= MAX_LINE_OCTETS:
         encoding, payload = "8bit", text
     else:
         encoding = "quoted-printable"

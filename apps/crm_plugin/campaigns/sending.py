@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import email.policy
-import re
 import smtplib
 import threading
 from collections.abc import Callable
@@ -135,7 +134,6 @@ class NotMarked(Exception):
 # EMAIL_URL has no timeout by default, and a server that stops answering must not hold a
 # batch (and its delivery's lease) forever.
 DEFAULT_TIMEOUT_SECONDS = 30.0
-_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class SmtpSession:
@@ -236,7 +234,10 @@ class SmtpSession:
             code, reply = smtp.getreply()
             if code != 354:
                 raise self._refused(smtp, code, reply)
-            data = _LEADING_DOT.sub(b"..", raw)
+            # Dot-stuffing (RFC 5321 4.5.2): a dot at the start of any line is doubled.
+            data = raw.replace(b"\n.", b"\n..")
+            if data.startswith(b"."):
+                data = b"." + data
             if not data.endswith(b"\r\n"):
                 data += b"\r\n"
             # One write with the final dot: if it fails, the dot's bytes were not all
