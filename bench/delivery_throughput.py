@@ -61,16 +61,32 @@ def _processes(worker_pid: int, others: list[int]) -> list[psutil.Process]:
     found = [psutil.Process(worker_pid), *psutil.Process(worker_pid).children(recursive=True)]
     found += [psutil.Process(pid) for pid in others]
     database = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+    server = _postmaster_pid()
     for pid in psutil.pids():
         try:
             proc = psutil.Process(pid)
             cmdline = " ".join(proc.cmdline())
+            parent = proc.ppid()
         except (psutil.Error, OSError):  # gone meanwhile
             continue
-        if (cmdline.startswith("postgres:") and f" {database} " in cmdline
+        # Only our server's backends: other benchmarks on the machine run PostgreSQL
+        # servers of their own with a database of the same name (kgc_bench), and their
+        # backends were charged to this benchmark before.
+        if (parent == server and cmdline.startswith("postgres:")
+                and f" {database} " in cmdline
                 and "autovacuum" not in cmdline):  # see measure.postgres_backends
             found.append(proc)
     return found
+
+
+def _postmaster_pid() -> int:
+    """The PostgreSQL server this benchmark's database lives on (its backends' parent)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = int(cursor.fetchone()[0])
+    return psutil.Process(backend).ppid()
 
 
 def _cpu_by_role(processes: list[psutil.Process], target_pid: int) -> dict[str, float]:

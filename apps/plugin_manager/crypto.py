@@ -51,6 +51,7 @@ def _fernet() -> MultiFernet:
 def _reset_keys(*, setting: str, **kwargs: object) -> None:
     if setting in ("FIELD_ENCRYPTION_KEY", "SECRET_KEY"):
         _fernet.cache_clear()
+        _plaintexts.clear()
 
 
 def is_encrypted(value: object) -> bool:
@@ -72,6 +73,25 @@ def decrypt(stored: str) -> str:
         ) from exc
 
 
+# Stored value -> plaintext, per process, for secrets read on a hot path (a webhook
+# subscription's signing secret, once per delivery). A Fernet token decrypts to one
+# plaintext only, so an entry never goes stale: a changed secret is a new stored value.
+# Bounded (cleared when full) and cleared when the keys change.
+_plaintexts: dict[str, str] = {}
+_MAX_REMEMBERED = 1024
+
+
+def decrypt_remembered(stored: str) -> str:
+    """`decrypt`, remembered per process by the stored value (see `_plaintexts`)."""
+    plaintext = _plaintexts.get(stored)
+    if plaintext is None:
+        plaintext = decrypt(stored)
+        if len(_plaintexts) >= _MAX_REMEMBERED:
+            _plaintexts.clear()
+        _plaintexts[stored] = plaintext
+    return plaintext
+
+
 def mask(plaintext: str) -> str:
     """What the admin shows of a secret: never more than its last four characters."""
     if not plaintext:
@@ -80,4 +100,11 @@ def mask(plaintext: str) -> str:
     return "••••" + tail
 
 
-__all__ = ("SecretDecryptionError", "decrypt", "encrypt", "is_encrypted", "mask")
+__all__ = (
+    "SecretDecryptionError",
+    "decrypt",
+    "decrypt_remembered",
+    "encrypt",
+    "is_encrypted",
+    "mask",
+)

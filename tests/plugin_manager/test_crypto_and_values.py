@@ -43,6 +43,18 @@ def test_key_rotation_keeps_old_secrets_readable() -> None:
         crypto.decrypt(stored)
 
 
+def test_a_remembered_secret_is_forgotten_when_the_keys_change() -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with override_settings(FIELD_ENCRYPTION_KEY=old_key):
+        stored = crypto.encrypt("aláíró titok")
+        assert crypto.decrypt_remembered(stored) == "aláíró titok"
+        assert crypto.decrypt_remembered(stored) == "aláíró titok"  # from memory
+        assert crypto.decrypt_remembered(crypto.encrypt("másik")) == "másik"
+    with override_settings(FIELD_ENCRYPTION_KEY=new_key), \
+            pytest.raises(crypto.SecretDecryptionError):
+        crypto.decrypt_remembered(stored)  # not answered from memory under other keys
+
+
 def test_a_malformed_key_is_a_configuration_error() -> None:
     with override_settings(FIELD_ENCRYPTION_KEY="not-a-fernet-key"), \
             pytest.raises(ImproperlyConfigured):

@@ -30,7 +30,7 @@ from apps.plugin_manager.eventbus.dispatch import (
 )
 from apps.plugin_manager.eventbus.inbox.processing import MAY_RUN_NOW as INBOUND_MAY_RUN_NOW
 from apps.plugin_manager.eventbus.models import Delivery, InboundDelivery
-from apps.plugin_manager.eventbus.outbox.delivery import MAY_RUN_NOW
+from apps.plugin_manager.eventbus.outbox.claims import MAY_RUN_NOW
 
 if TYPE_CHECKING:
     from django.db.backends.utils import _SQLType

@@ -3,7 +3,8 @@
 The `*_many` tasks carry ids published together (a burst of saves, a sweep). They run
 them one after the other, which spares a Celery round trip per id, but only for
 BATCH_BUDGET_SECONDS: whatever is left then is handed out again one message per id, so
-a slow subscriber holds up the others for one call at most.
+a slow subscriber holds up the others for one call at most. Deliveries are claimed and
+finished a round of ids per statement (`outbox/delivery.py`, `run_deliveries`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from collections.abc import Callable, Iterable
 from celery import shared_task
 
 from apps.plugin_manager.eventbus import sweeper
-from apps.plugin_manager.eventbus.dispatch import enqueue_deliveries, enqueue_inbound
+from apps.plugin_manager.eventbus.dispatch import enqueue_inbound
 from apps.plugin_manager.eventbus.inbox.processing import process_inbound_delivery
-from apps.plugin_manager.eventbus.outbox.delivery import run_delivery
+from apps.plugin_manager.eventbus.outbox.delivery import Outcome, run_deliveries, run_delivery
 
 BATCH_BUDGET_SECONDS = 1.0
 
@@ -40,7 +41,11 @@ def deliver(delivery_id: int) -> str:
 
 @shared_task(name="eventbus.deliver_many", ignore_result=True)
 def deliver_many(delivery_ids: list[int]) -> str:
-    return _run_batch(delivery_ids, run_delivery, enqueue_deliveries)
+    result = run_deliveries(delivery_ids, budget=BATCH_BUDGET_SECONDS)
+    ran = sum(o != Outcome.HANDED_OUT for o in result.outcomes.values())
+    if result.handed_out:
+        return f"ran {ran}, handed out {len(result.handed_out)}"
+    return f"ran {ran}"
 
 
 @shared_task(name="eventbus.process_inbound", ignore_result=True)

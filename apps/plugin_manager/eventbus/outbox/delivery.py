@@ -1,9 +1,9 @@
-"""Running one delivery: claim it, call its subscriber, record the attempt, move on.
+"""Running deliveries: claim them, call their subscribers, record the attempts, move on.
 
 Invariants (each one is what makes "no event lost, none applied twice" hold):
 
-- Claiming is one statement: ``SELECT ... FOR UPDATE SKIP LOCKED`` on a due, unleased,
-  pending row plus an update setting a lease (``locked_until``, ``lease_token``). Two
+- Claiming is one statement: ``SELECT ... FOR UPDATE SKIP LOCKED`` on due, unleased,
+  pending rows plus an update setting a lease (``locked_until``, ``lease_token``). Two
   workers never run the same delivery at once, and a worker killed mid-call leaves a lease
   that simply expires, after which the sweeper enqueues the row again.
 - A delivery is claimed only when no older pending delivery exists for the same
@@ -18,116 +18,60 @@ Invariants (each one is what makes "no event lost, none applied twice" hold):
   before we recorded it); subscribers are idempotent (event id / external refs), which
   turns that into an exactly-once effect.
 
-The hot path is two statements (claim, finish) plus what the subscriber itself reads.
+Rounds. A `deliver_many` message is run in rounds of up to ROUND_SIZE ids: one statement
+claims the round (each row checked on its own, so a round never holds two deliveries of
+one chain), and the claimed deliveries are called one after the other, each outcome
+written (with its attempt row, only where the lease is still the round's, naming the
+successor) before the next call, so a worker killed mid-round has made at most one call
+it did not record, as with one delivery at a time. A successor that is itself in the
+message runs in a later round of it (its predecessor's outcome is committed by then), the
+others are enqueued. When the message's time budget runs out, the claimed deliveries not
+yet called are released in one statement and handed out again with the rest. What a
+round costs: a killed worker's unrun claims wait for their lease instead of the sweep.
+
+The hot path is one claim statement per round, one finish statement per delivery, plus
+what the subscriber reads.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from django.db import connection
 from django.utils import timezone
 
 from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.dispatch import enqueue_deliveries
-from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt, Event
+from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt
+from apps.plugin_manager.eventbus.outbox.claims import (
+    DUE_SLACK,
+    MAY_RUN_NOW,
+    AttemptRecord,
+    Claim,
+    Finish,
+    Finished,
+    claim_many,
+    finish_many,
+)
 from apps.plugin_manager.eventbus.outbox.invoke import (
     PostponeDelivery,
     SkipDelivery,
     invoke_subscriber,
 )
 from apps.plugin_manager.eventbus.retry_policy import classify_failure, short_error
-from kgc_erp.tenants.models import Tenant
-
-if TYPE_CHECKING:
-    from django.db.backends.utils import _SQLType
 
 logger = logging.getLogger("kgc.eventbus.delivery")
 S = Delivery.Status
 Attempt = DeliveryAttempt.Outcome
 
-# A countdown task may fire a moment before the row's next_attempt_at (clock skew between
-# worker and database host); this much earliness is accepted.
-DUE_SLACK = timedelta(seconds=1)
-
-# Whether a pending delivery may run now: due (by %(due_by)s), nobody holds its lease, and
-# no older pending delivery of the same subscriber and object exists (one at a time, in
-# order). `{d}` is the alias of the delivery row; the sweeper uses the same predicate.
-MAY_RUN_NOW = """
-       {d}.status = %(pending)s
-   AND {d}.next_attempt_at <= %(due_by)s
-   AND ({d}.locked_until IS NULL OR {d}.locked_until < %(now)s)
-   AND ({d}.object_id = '' OR NOT EXISTS (
-        SELECT 1
-          FROM eventbus_delivery o
-         WHERE o.subscriber = {d}.subscriber
-           AND o.object_type = {d}.object_type
-           AND o.object_id = {d}.object_id
-           AND o.status = %(pending)s
-           AND o.id < {d}.id))
-"""
-
-_CLAIM_SQL = """
-UPDATE eventbus_delivery d
-   SET locked_until = %(lease_until)s, lease_token = %(token)s
-  FROM eventbus_event e
-  JOIN tenants_tenant t ON t.id = e.tenant_id
- WHERE e.id = d.event_id
-   AND d.id = (
-        SELECT c.id
-          FROM eventbus_delivery c
-         WHERE c.id = %(id)s
-           AND {may_run}
-           FOR UPDATE OF c SKIP LOCKED)
-RETURNING d.id, d.subscriber, d.attempts, d.object_type, d.object_id,
-          e.id, e.uuid, e.type, e.payload, e.occurred_at,
-          {tenant_columns}
-""".replace("{may_run}", MAY_RUN_NOW.format(d="c"))
-# The whole tenant row comes back with the claim, so handlers get a complete Tenant.
-_TENANT_FIELDS = [f.attname for f in Tenant._meta.concrete_fields]
-_CLAIM_SQL = _CLAIM_SQL.replace(
-    "{tenant_columns}",
-    ", ".join(f"t.{f.column}" for f in Tenant._meta.concrete_fields),
-)
-
-# Outcome, attempt row and successor in one statement (one round trip, atomic on its own).
-# The successor is read from the statement's snapshot, which is right: rows after ours
-# are not touched here, and it is enqueued only after the statement has committed.
-_FINISH_SQL = """
-WITH finished AS (
-    UPDATE eventbus_delivery
-       SET status = %(status)s, attempts = %(attempts)s, last_error = %(error)s,
-           last_http_status = %(http_status)s, locked_until = NULL, lease_token = NULL,
-           next_attempt_at = COALESCE(%(next_attempt_at)s, next_attempt_at),
-           finished_at = %(finished_at)s
-     WHERE id = %(id)s AND lease_token = %(token)s
-    RETURNING id
-), attempt AS (
-    INSERT INTO eventbus_deliveryattempt
-           (delivery_id, number, started_at, duration_ms, outcome, http_status, error)
-    SELECT %(id)s, %(number)s, %(started_at)s, %(duration_ms)s, %(outcome)s,
-           %(http_status)s, %(error)s
-     WHERE %(record_attempt)s
-)
-SELECT (SELECT count(*) FROM finished),
-       (SELECT s.id
-          FROM eventbus_delivery s
-         WHERE %(chain)s
-           AND s.subscriber = %(subscriber)s
-           AND s.object_type = %(object_type)s
-           AND s.object_id = %(object_id)s
-           AND s.status = %(pending)s
-           AND s.id > %(id)s
-         ORDER BY s.id
-         LIMIT 1)
-"""
+# Ids claimed (and finished) by one statement each. Small enough that a round's outcomes
+# are written soon after its calls and a killed worker strands few leases; large enough
+# that the two statements cost little per delivery.
+ROUND_SIZE = 25
 
 
 class Outcome(StrEnum):
@@ -137,121 +81,37 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
     POSTPONED = "postponed"
     NOT_CLAIMED = "not_claimed"  # finished already, not due, running elsewhere, or waiting
+    HANDED_OUT = "handed_out"  # the message's time budget ran out: enqueued again
 
 
 @dataclass(frozen=True)
-class Claim:
-    delivery_id: int
-    subscriber: str
-    attempts: int
-    object_type: str
-    object_id: str
-    event: Event
-    token: uuid.UUID
+class _Called:
+    """A call's result: what to write, and what to do once it is written."""
+
+    outcome: Outcome
+    finish: Finish
+    # Re-enqueue after this many seconds: if the outcome was written (retry), or always
+    # (postponed: no attempt was made, the row is pending either way).
+    schedule_in: float | None = None
+    schedule_always: bool = False
 
 
-@dataclass(frozen=True)
-class AttemptRecord:
-    outcome: str
-    number: int
-    started_at: datetime
-    duration_ms: int
+@dataclass
+class BatchResult:
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    handed_out: list[int] = field(default_factory=list)
 
 
 def claim(delivery_id: int, now: datetime | None = None) -> Claim | None:
     """Lease the delivery if it may run now; None if not (see the module docstring)."""
-    now = now or timezone.now()
-    token = uuid.uuid4()
-    params: dict[str, _SQLType] = {
-        "id": delivery_id,
-        "now": now,
-        "due_by": now + DUE_SLACK,
-        "lease_until": now + tuning.lease(),
-        "token": token,
-        "pending": S.PENDING,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    d_id, subscriber, attempts, object_type, object_id = row[:5]
-    e_id, e_uuid, e_type, e_payload, e_occurred_at = row[5:10]
-    tenant = Tenant.from_db(connection.alias, _TENANT_FIELDS, _tenant_values(row[10:]))
-    event = Event(
-        pk=e_id,
-        uuid=e_uuid,
-        type=e_type,
-        tenant=tenant,
-        object_type=object_type,
-        object_id=object_id,
-        payload=json.loads(e_payload) if isinstance(e_payload, str) else e_payload,
-        occurred_at=e_occurred_at,
-    )
-    return Claim(d_id, subscriber, attempts, object_type, object_id, event, token)
+    _token, claims = claim_many([delivery_id], now)
+    return claims[0] if claims else None
 
 
-def _tenant_values(raw: tuple) -> list[object]:
-    # Raw SQL skips the fields' converters (JSON columns arrive as text): apply them.
-    return [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(Tenant._meta.concrete_fields, raw, strict=True)
-    ]
-
-
-def _finish(
-    c: Claim,
-    *,
-    status: str,
-    attempts: int,
-    attempt: AttemptRecord | None,
-    error: str = "",
-    http_status: int | None = None,
-    next_attempt_at: datetime | None = None,
-) -> bool:
-    """Write the outcome (if the lease is still ours) and the attempt row (always); hand
-    over to the next delivery of the same subscriber and object when this one is done."""
-    finished = status in Delivery.FINISHED
-    params: dict[str, _SQLType] = {
-        "id": c.delivery_id,
-        "token": c.token,
-        "status": status,
-        "attempts": attempts,
-        "error": error,
-        "http_status": http_status,
-        "next_attempt_at": next_attempt_at,
-        "finished_at": timezone.now() if finished else None,
-        "record_attempt": attempt is not None,
-        "outcome": attempt.outcome if attempt else "",
-        "number": attempt.number if attempt else 0,
-        "started_at": attempt.started_at if attempt else None,
-        "duration_ms": attempt.duration_ms if attempt else 0,
-        "chain": finished and bool(c.object_id),
-        "subscriber": c.subscriber,
-        "object_type": c.object_type,
-        "object_id": c.object_id,
-        "pending": S.PENDING,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_FINISH_SQL, params)
-        updated, successor = cursor.fetchone()
-    if not updated:
-        logger.warning(
-            "eventbus.delivery.lease-lost delivery=%s subscriber=%s: the call outlived its "
-            "lease and another worker took the delivery over",
-            c.delivery_id,
-            c.subscriber,
-        )
-        return False
-    if successor is not None:
-        enqueue_deliveries([successor])
-    return True
-
-
-def _schedule(delivery_id: int, delay: float) -> None:
+def _schedule(delivery_ids: list[int], delay: float) -> None:
     # Short waits become countdown tasks; long ones are left to the sweeper.
-    if delay <= tuning.countdown_limit():
-        enqueue_deliveries([delivery_id], countdown=max(0.0, delay))
+    if delivery_ids and delay <= tuning.countdown_limit():
+        enqueue_deliveries(delivery_ids, countdown=max(0.0, delay))
 
 
 def _record(outcome: str, number: int, started_at: datetime, started: float) -> AttemptRecord:
@@ -259,11 +119,8 @@ def _record(outcome: str, number: int, started_at: datetime, started: float) -> 
     return AttemptRecord(outcome, number, started_at, elapsed)
 
 
-def run_delivery(delivery_id: int) -> Outcome:
-    """Claim and run one delivery. Safe to call any number of times for the same id."""
-    c = claim(delivery_id)
-    if c is None:
-        return Outcome.NOT_CLAIMED
+def _call(c: Claim) -> _Called:
+    """Call the subscriber of a claimed delivery and classify what happened."""
     number = c.attempts + 1
     started_at = timezone.now()
     started = time.monotonic()
@@ -271,28 +128,21 @@ def run_delivery(delivery_id: int) -> Outcome:
         http_status = invoke_subscriber(c.subscriber, c.event, number, c.delivery_id)
     except PostponeDelivery as exc:
         delay = tuning.circuit_open_delay()
-        _finish(
-            c,
-            status=S.PENDING,
-            attempts=c.attempts,
-            attempt=None,
-            error=short_error(exc),
-            next_attempt_at=timezone.now() + delay,
-        )
-        _schedule(c.delivery_id, delay.total_seconds())
-        return Outcome.POSTPONED
+        finish = Finish(c.delivery_id, S.PENDING, c.attempts, None, short_error(exc),
+                        next_attempt_at=timezone.now() + delay)
+        return _Called(Outcome.POSTPONED, finish, delay.total_seconds(), schedule_always=True)
     except SkipDelivery as exc:
         attempt = _record(Attempt.SKIPPED, number, started_at, started)
-        _finish(c, status=S.SKIPPED, attempts=c.attempts, attempt=attempt, error=short_error(exc))
-        return Outcome.SKIPPED
+        finish = Finish(c.delivery_id, S.SKIPPED, c.attempts, attempt, short_error(exc))
+        return _Called(Outcome.SKIPPED, finish)
     except Exception as exc:  # every handler failure is classified in _failed
         return _failed(c, exc, _record(Attempt.RETRY, number, started_at, started))
     attempt = _record(Attempt.SUCCESS, number, started_at, started)
-    _finish(c, status=S.SUCCEEDED, attempts=number, attempt=attempt, http_status=http_status)
-    return Outcome.SUCCEEDED
+    finish = Finish(c.delivery_id, S.SUCCEEDED, number, attempt, http_status=http_status)
+    return _Called(Outcome.SUCCEEDED, finish)
 
 
-def _failed(c: Claim, exc: Exception, attempt: AttemptRecord) -> Outcome:
+def _failed(c: Claim, exc: Exception, attempt: AttemptRecord) -> _Called:
     failure = classify_failure(exc, attempt.number)
     log_args = (c.delivery_id, c.subscriber, attempt.number)
     if failure.dead:
@@ -300,22 +150,99 @@ def _failed(c: Claim, exc: Exception, attempt: AttemptRecord) -> Outcome:
                      *log_args, failure.error, exc_info=not failure.expected)
         dead = AttemptRecord(Attempt.DEAD, attempt.number, attempt.started_at,
                              attempt.duration_ms)
-        _finish(c, status=S.DEAD, attempts=attempt.number, attempt=dead, error=failure.error,
-                http_status=failure.http_status)
-        return Outcome.DEAD
+        finish = Finish(c.delivery_id, S.DEAD, attempt.number, dead, failure.error,
+                        failure.http_status)
+        return _Called(Outcome.DEAD, finish)
     logger.warning("eventbus.delivery.retry delivery=%s subscriber=%s attempt=%s in=%.1fs: %s",
                    *log_args, failure.delay, failure.error, exc_info=not failure.expected)
-    if _finish(
-        c,
-        status=S.PENDING,
-        attempts=attempt.number,
-        attempt=attempt,
-        error=failure.error,
-        http_status=failure.http_status,
-        next_attempt_at=timezone.now() + timedelta(seconds=failure.delay),
-    ):
-        _schedule(c.delivery_id, failure.delay)
-    return Outcome.RETRY
+    finish = Finish(c.delivery_id, S.PENDING, attempt.number, attempt, failure.error,
+                    failure.http_status, timezone.now() + timedelta(seconds=failure.delay))
+    return _Called(Outcome.RETRY, finish, failure.delay)
 
 
-__all__ = ("MAY_RUN_NOW", "Claim", "Outcome", "claim", "run_delivery")
+def _unique(ids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(ids))
+
+
+def run_deliveries(delivery_ids: Iterable[int], budget: float | None = None) -> BatchResult:
+    """Claim and run the deliveries in rounds (see the module docstring). With `budget`
+    (seconds), once it is spent after at least one call, the deliveries not yet called are
+    handed out again, one message each, so a slow subscriber holds up the others for one
+    call at most. Safe to call any number of times for the same ids."""
+    deadline = None if budget is None else time.monotonic() + budget
+    result = BatchResult()
+    waiting = _unique(delivery_ids)  # the message's ids not tried in any round yet
+    calls = 0
+
+    def spent() -> bool:
+        return deadline is not None and calls > 0 and time.monotonic() > deadline
+
+    while waiting and not spent():
+        ids, waiting = waiting[:ROUND_SIZE], waiting[ROUND_SIZE:]
+        token, claims = claim_many(ids)
+        claimed = {c.delivery_id for c in claims}
+        for d_id in ids:
+            if d_id not in claimed:
+                result.outcomes[d_id] = Outcome.NOT_CLAIMED
+        release: list[int] = []
+        for c in claims:
+            if spent():
+                release.append(c.delivery_id)
+                continue
+            called = _call(c)
+            calls += 1
+            # Written before the next call: a worker killed mid-round has made at most
+            # one call it did not record (made again after the lease, as alone).
+            (done,) = finish_many(token, [called.finish]).values()
+            waiting = _after_call(called, done, waiting, result)
+        if release:
+            finish_many(token, [], release)
+            result.handed_out.extend(release)
+    result.handed_out.extend(waiting)
+    for d_id in result.handed_out:
+        result.outcomes[d_id] = Outcome.HANDED_OUT
+    enqueue_deliveries(result.handed_out)
+    return result
+
+
+def _after_call(
+    called: _Called, done: Finished, waiting: list[int], result: BatchResult
+) -> list[int]:
+    """Once a call's outcome has committed: schedule its retry and hand over to its
+    successor; returns the ids left for the message's later rounds."""
+    d_id = called.finish.delivery_id
+    result.outcomes[d_id] = called.outcome
+    if not done.written:
+        logger.warning(
+            "eventbus.delivery.lease-lost delivery=%s: the call outlived its lease and "
+            "another worker took the delivery over",
+            d_id,
+        )
+    if called.schedule_in is not None and (done.written or called.schedule_always):
+        _schedule([d_id], called.schedule_in)
+    successor = done.successor if done.written else None
+    if successor is None or successor in waiting:
+        return waiting  # none, or the message still holds it: it runs in its turn
+    if result.outcomes.get(successor) == Outcome.NOT_CLAIMED:
+        # It stepped aside for this delivery earlier in the message: it runs next round.
+        del result.outcomes[successor]
+        return [successor, *waiting]
+    enqueue_deliveries([successor])
+    return waiting
+
+
+def run_delivery(delivery_id: int) -> Outcome:
+    """Claim and run one delivery. Safe to call any number of times for the same id."""
+    return run_deliveries([delivery_id]).outcomes[delivery_id]
+
+
+__all__ = (
+    "DUE_SLACK",
+    "MAY_RUN_NOW",
+    "BatchResult",
+    "Claim",
+    "Outcome",
+    "claim",
+    "run_deliveries",
+    "run_delivery",
+)
