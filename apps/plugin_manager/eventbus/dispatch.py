@@ -41,6 +41,7 @@ from kombu import pools
 from kombu.pools import ProducerPool
 
 from apps.plugin_manager.eventbus import tuning
+from apps.plugin_manager.eventbus.broker_transport import transport_for
 
 logger = logging.getLogger("kgc.eventbus.dispatch")
 
@@ -185,7 +186,12 @@ def _producers(app: Celery) -> ProducerPool:
     if cached is not None and cached[0] == key:
         return cached[1]
     options = {**app.conf.broker_transport_options, "max_retries": 0}
-    pool = pools.producers[app.connection_for_write(transport_options=options)]
+    # One Redis client per channel instead of one per command (broker_transport.py).
+    transport = transport_for(str(app.conf.broker_url))
+    connection = (app.connection_for_write(transport_options=options, transport=transport)
+                  if transport is not None
+                  else app.connection_for_write(transport_options=options))
+    pool = pools.producers[connection]
     _producer_pool = (key, pool)
     return pool
 

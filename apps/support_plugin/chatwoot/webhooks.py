@@ -17,7 +17,7 @@ from apps.plugin_manager.eventbus.signatures import SignatureScheme
 from kgc_erp.tenants.models import Tenant
 
 from . import event_types as events
-from .config import settings_for
+from .webhook_settings import webhook_settings_for
 
 SIGNATURE = SignatureScheme(
     signature_header="X-Chatwoot-Signature",
@@ -85,7 +85,7 @@ class ChatwootSource(SignedJsonSource):
     def secret_for(self, tenant: Tenant | None) -> str | None:
         if tenant is None:
             return None
-        return settings_for(tenant).webhook_secret or None
+        return webhook_settings_for(tenant).webhook_secret or None
 
     def check_tenant(self, tenant: Tenant | None, payload: dict[str, Any]) -> str | None:
         """A webhook for another tenant's Chatwoot account is refused (403), so it can
@@ -96,7 +96,7 @@ class ChatwootSource(SignedJsonSource):
         account_id = account.get("id") if isinstance(account, dict) else None
         if not isinstance(account_id, int):
             return "payload names no Chatwoot account"
-        expected = settings_for(tenant).account_id
+        expected = webhook_settings_for(tenant).account_id
         if expected is None or account_id != expected:
             return f"account {account_id} does not belong to tenant {tenant.slug}"
         return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -23,6 +22,7 @@ from apps.plugin_manager import runtime, snapshot
 from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.inbox.group_commit import group_commit
 from apps.plugin_manager.eventbus.inbox.registry import get_source
+from apps.plugin_manager.eventbus.inbox.request_headers import EnvironHeaders
 from apps.plugin_manager.eventbus.inbox.sources import InboundSource
 from apps.plugin_manager.eventbus.inbox.storage import AcceptedRow
 from apps.plugin_manager.eventbus.inbox.tenants import active_tenant
@@ -62,8 +62,14 @@ def _acknowledged(status: str) -> HttpResponse:
                         content_type="application/json")
 
 
-def _kept_headers(source: InboundSource, headers: Mapping[str, str]) -> dict[str, str]:
-    return {name: headers[name] for name in source.stored_headers if name in headers}
+def _kept_headers(source: InboundSource, request: HttpRequest) -> dict[str, str]:
+    headers = EnvironHeaders(request.META)
+    kept = {}
+    for name in source.stored_headers:
+        value = headers.get(name)
+        if value is not None:
+            kept[name] = value
+    return kept
 
 
 def _resolve_tenant(source: InboundSource, tenant_slug: str | None) -> Tenant | None:
@@ -115,7 +121,8 @@ def _verify(
     if not secret:
         raise Refusal(401, "no_secret_configured")
     try:
-        verification = source.verify(request.headers, raw, secret, timezone.now())
+        verification = source.verify(EnvironHeaders(request.META), raw, secret,
+                                     timezone.now())
     except Exception:  # a verifier bug must refuse, not crash
         logger.exception("eventbus.inbox.verifier-error source=%s", source.name)
         raise Refusal(401, "verifier_error") from None
@@ -148,7 +155,7 @@ def _store_refusal(
             tenant=tenant,
             delivery_id=(verification.delivery_id or "")[:200] if verification else "",
             dedupe_key="sha256:" + hashlib.sha256(raw).hexdigest(),
-            headers=_kept_headers(source, request.headers),
+            headers=_kept_headers(source, request),
             raw_body=raw[:REFUSED_BODY_KEEP_BYTES],
             body_size=len(raw),
             verification=refusal.reason[:40],
@@ -181,7 +188,7 @@ def _accept(
         delivery_id=(verification.delivery_id or "")[:200],
         dedupe_key=dedupe_key,
         event_type=event_type[:100],
-        headers=_kept_headers(source, request.headers),
+        headers=_kept_headers(source, request),
         raw_body=raw,
         verification=verification.reason,
         signed_at=verification.timestamp,
