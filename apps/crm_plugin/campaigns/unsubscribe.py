@@ -96,26 +96,29 @@ class UnsubscribeLinks:
 _PLACEHOLDER = "TOKEN"
 
 
-def _url_pattern(name: str) -> str:
-    # Reversed once per URL configuration (a campaign reverses two URLs per e-mail, and
-    # reverse() is slow); a signed token has only characters a path keeps as they are.
-    key = (name, get_urlconf() or settings.ROOT_URLCONF)
-    if key not in _patterns:
-        _patterns[key] = reverse(name, args=[_PLACEHOLDER])
-    return _patterns[key]
+def _url_patterns() -> tuple[str, str]:
+    """The page's and the one-click URL's paths with a placeholder for the token."""
+    # Reversed once per URL configuration (a campaign needs both URLs for every e-mail,
+    # and reverse() is slow); a signed token has only characters a path keeps as they
+    # are. One lookup of the thread's URL configuration for both.
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    patterns = _patterns.get(urlconf)
+    if patterns is None:
+        patterns = _patterns[urlconf] = (
+            reverse("crm_campaigns:unsubscribe", args=[_PLACEHOLDER]),
+            reverse("crm_campaigns:one_click_unsubscribe", args=[_PLACEHOLDER]))
+    return patterns
 
 
-_patterns: dict[tuple[str, str], str] = {}
+_patterns: dict[str, tuple[str, str]] = {}
 
 
 def unsubscribe_links(partner_id: int, campaign: str) -> UnsubscribeLinks:
     token = make_token(partner_id, campaign)
     base = settings.PUBLIC_BASE_URL.rstrip("/")
-    return UnsubscribeLinks(
-        page=base + _url_pattern("crm_campaigns:unsubscribe").replace(_PLACEHOLDER, token),
-        one_click=base + _url_pattern("crm_campaigns:one_click_unsubscribe").replace(
-            _PLACEHOLDER, token),
-    )
+    page, one_click = _url_patterns()
+    return UnsubscribeLinks(page=base + page.replace(_PLACEHOLDER, token),
+                            one_click=base + one_click.replace(_PLACEHOLDER, token))
 
 
 class Outcome:
