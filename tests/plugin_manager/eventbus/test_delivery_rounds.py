@@ -72,11 +72,11 @@ def test_a_round_is_claimed_by_one_statement_and_each_outcome_written_before_the
     real_invoke = delivery_module.invoke_subscriber
     seen_before_call: list[list[str]] = []
 
-    def watching(subscriber, event, attempt, delivery_id):
+    def watching(subscriber, event, attempt, delivery_id, *current):
         # What a worker killed now would leave: every earlier call already recorded.
         statuses = Delivery.objects.filter(pk__in=ids).order_by("id")
         seen_before_call.append(list(statuses.values_list("status", flat=True)))
-        return real_invoke(subscriber, event, attempt, delivery_id)
+        return real_invoke(subscriber, event, attempt, delivery_id, *current)
 
     monkeypatch.setattr(delivery_module, "invoke_subscriber", watching)
     with CaptureQueriesContext(connection) as queries:
@@ -173,8 +173,8 @@ def test_a_lease_lost_mid_round_keeps_that_outcome_out_and_the_others_in(
     other_worker = uuid.uuid4()
     real_invoke = delivery_module.invoke_subscriber
 
-    def call_outliving_its_lease(subscriber, event, attempt, delivery_id):
-        status = real_invoke(subscriber, event, attempt, delivery_id)
+    def call_outliving_its_lease(subscriber, event, attempt, delivery_id, *current):
+        status = real_invoke(subscriber, event, attempt, delivery_id, *current)
         if delivery_id == taken.pk:
             # Our lease expired during the call and another worker claimed the row.
             Delivery.objects.filter(pk=taken.pk).update(lease_token=other_worker)

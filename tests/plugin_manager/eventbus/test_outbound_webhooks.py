@@ -6,11 +6,15 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.plugin_manager.eventbus.models import Delivery, WebhookSubscription
-from apps.plugin_manager.eventbus.outbox.delivery import run_delivery
+from apps.plugin_manager.eventbus.object_refs import load_objects
+from apps.plugin_manager.eventbus.outbox.delivery import run_deliveries, run_delivery
 from apps.plugin_manager.eventbus.signatures import verify_kgc
+from kgc_erp.partners.models import Partner
 from tests.factories import PartnerFactory
 from tests.infrastructure.targets import Fault
 
@@ -109,3 +113,34 @@ def test_unreachable_receiver_is_a_connection_error(subscription, tenant) -> Non
     assert run_delivery(delivery.pk) == "retry"
     delivery.refresh_from_db()
     assert delivery.last_error.startswith("connection error")
+
+
+def test_a_round_reads_its_rows_in_one_statement_and_sends_each_its_own(
+    target, subscription, tenant
+) -> None:
+    partners = [PartnerFactory(tenant=tenant, name=f"Partner {i}") for i in range(3)]
+    gone = PartnerFactory(tenant=tenant, name="Törölt")
+    ids = list(Delivery.objects.order_by("id").values_list("pk", flat=True))
+    Partner.objects.filter(pk=gone.pk).delete()  # no event: the row is simply gone
+    # Changed after the events, without events of their own: the round must re-read.
+    Partner.objects.filter(pk=partners[0].pk).update(name="Partner 0 (új)")
+    with CaptureQueriesContext(connection) as queries:
+        result = run_deliveries(ids)
+    assert set(result.outcomes.values()) == {"succeeded"}
+    reads = [q for q in queries.captured_queries if 'FROM "partners_partner"' in q["sql"]]
+    assert len(reads) == 1
+    data = {json.loads(c.raw)["object"]["id"]: json.loads(c.raw)["data"] for c in target.calls}
+    assert data[str(gone.pk)] is None
+    assert {data[str(p.pk)]["name"] for p in partners} == {
+        "Partner 0 (új)", "Partner 1", "Partner 2"}
+
+
+def test_load_objects_by_id_in_one_statement(tenant) -> None:
+    first, second = PartnerFactory(tenant=tenant), PartnerFactory(tenant=tenant)
+    missing = str(second.pk + 1000)
+    found = load_objects("partners.partner", [str(first.pk), str(second.pk), missing, "x"])
+    assert found is not None
+    assert found[str(first.pk)] == first and found[str(second.pk)] == second
+    assert found[str(first.pk)].name == first.name
+    assert found[missing] is None and found["x"] is None  # gone, or not a key at all
+    assert load_objects("helpdesk.conversation", ["1"]) is None  # not a local model

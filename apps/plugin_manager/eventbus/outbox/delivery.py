@@ -30,7 +30,7 @@ yet called are released in one statement and handed out again with the rest. Wha
 round costs: a killed worker's unrun claims wait for their lease instead of the sweep.
 
 The hot path is one claim statement per round, one finish statement per delivery, plus
-what the subscriber reads.
+what the subscriber reads (for outbound webhooks, the rows of a round in one statement).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from django.utils import timezone
 from apps.plugin_manager.eventbus import tuning
 from apps.plugin_manager.eventbus.dispatch import enqueue_deliveries
 from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt
+from apps.plugin_manager.eventbus.object_refs import NOT_READ, Current, load_objects
 from apps.plugin_manager.eventbus.outbox.claims import (
     DUE_SLACK,
     MAY_RUN_NOW,
@@ -62,6 +63,7 @@ from apps.plugin_manager.eventbus.outbox.invoke import (
     SkipDelivery,
     invoke_subscriber,
 )
+from apps.plugin_manager.eventbus.outbox.subscribers import is_webhook_subscriber
 from apps.plugin_manager.eventbus.retry_policy import classify_failure, short_error
 
 logger = logging.getLogger("kgc.eventbus.delivery")
@@ -119,13 +121,31 @@ def _record(outcome: str, number: int, started_at: datetime, started: float) -> 
     return AttemptRecord(outcome, number, started_at, elapsed)
 
 
-def _call(c: Claim) -> _Called:
+def _current_rows(claims: list[Claim]) -> dict[tuple[str, str], Current]:
+    """The rows the round's outbound webhook calls send, one statement per object type
+    (each call used to read its own). Read just before the round's calls: a change saved
+    while they run has an event of its own, whose delivery runs after this one and sends
+    the newer state (deliveries of one object run in order). Plugin handlers read their
+    rows themselves."""
+    wanted: dict[str, list[str]] = {}
+    for c in claims:
+        if c.object_id and is_webhook_subscriber(c.subscriber):
+            wanted.setdefault(c.object_type, []).append(c.object_id)
+    rows: dict[tuple[str, str], Current] = {}
+    for object_type, object_ids in wanted.items():
+        found = load_objects(object_type, object_ids) if len(object_ids) > 1 else None
+        for object_id, obj in (found or {}).items():
+            rows[(object_type, object_id)] = obj
+    return rows
+
+
+def _call(c: Claim, current: Current = NOT_READ) -> _Called:
     """Call the subscriber of a claimed delivery and classify what happened."""
     number = c.attempts + 1
     started_at = timezone.now()
     started = time.monotonic()
     try:
-        http_status = invoke_subscriber(c.subscriber, c.event, number, c.delivery_id)
+        http_status = invoke_subscriber(c.subscriber, c.event, number, c.delivery_id, current)
     except PostponeDelivery as exc:
         delay = tuning.circuit_open_delay()
         finish = Finish(c.delivery_id, S.PENDING, c.attempts, None, short_error(exc),
@@ -185,11 +205,12 @@ def run_deliveries(delivery_ids: Iterable[int], budget: float | None = None) -> 
             if d_id not in claimed:
                 result.outcomes[d_id] = Outcome.NOT_CLAIMED
         release: list[int] = []
+        rows = _current_rows(claims)
         for c in claims:
             if spent():
                 release.append(c.delivery_id)
                 continue
-            called = _call(c)
+            called = _call(c, rows.get((c.object_type, c.object_id), NOT_READ))
             calls += 1
             # Written before the next call: a worker killed mid-round has made at most
             # one call it did not record (made again after the lease, as alone).

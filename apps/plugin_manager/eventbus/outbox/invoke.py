@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 
 from apps.plugin_manager.eventbus.errors import SetupPendingError
 from apps.plugin_manager.eventbus.models import Event
+from apps.plugin_manager.eventbus.object_refs import NOT_READ, Current
 from apps.plugin_manager.eventbus.outbox.context import DeliveryContext
 from apps.plugin_manager.eventbus.outbox.outbound_webhooks import send_webhook
 from apps.plugin_manager.eventbus.outbox.subscribers import (
@@ -36,12 +37,12 @@ def _handler(dotted_path: str) -> Callable[[DeliveryContext], object]:
     return import_string(dotted_path)
 
 
-def _call_webhook(subscriber: str, event: Event) -> int:
+def _call_webhook(subscriber: str, event: Event, current: Current) -> int:
     subscription_id = webhook_subscription_id(subscriber)
     subscription = get_subscription(subscription_id) if subscription_id is not None else None
     if subscription is None or not subscription.is_active:
         raise SkipDelivery("a webhook feliratkozás törölve vagy kikapcsolva")
-    return send_webhook(subscription, event, event.tenant.slug)
+    return send_webhook(subscription, event, event.tenant.slug, current)
 
 
 def _call_plugin(plugin_id: str, event: Event, attempt: int, delivery_id: int) -> None:
@@ -80,11 +81,15 @@ def _call_plugin(plugin_id: str, event: Event, attempt: int, delivery_id: int) -
         raise PostponeDelivery(exc.message) from exc
 
 
-def invoke_subscriber(subscriber: str, event: Event, attempt: int, delivery_id: int) -> int | None:
+def invoke_subscriber(
+    subscriber: str, event: Event, attempt: int, delivery_id: int, current: Current = NOT_READ
+) -> int | None:
     """Run the subscriber; returns an HTTP status when there is one. Raises DeliveryError,
-    SkipDelivery, PostponeDelivery, or whatever the handler raised."""
+    SkipDelivery, PostponeDelivery, or whatever the handler raised. `current`: the object's
+    row, when the caller read it already (used by outbound webhooks; plugin handlers read
+    it themselves, as often as they like)."""
     if is_webhook_subscriber(subscriber):
-        return _call_webhook(subscriber, event)
+        return _call_webhook(subscriber, event, current)
     _call_plugin(subscriber, event, attempt, delivery_id)
     return None
 

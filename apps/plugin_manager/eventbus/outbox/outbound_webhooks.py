@@ -22,7 +22,7 @@ from apps.plugin_manager.eventbus.errors import (
     classify_http_status,
 )
 from apps.plugin_manager.eventbus.models import Event, WebhookSubscription
-from apps.plugin_manager.eventbus.object_refs import load_object
+from apps.plugin_manager.eventbus.object_refs import NOT_READ, Current, load_object
 from apps.plugin_manager.eventbus.object_state import object_state
 from apps.plugin_manager.eventbus.signatures import kgc_signature_header
 
@@ -50,8 +50,11 @@ def _transport_error(exc: Exception) -> TransientDeliveryError | PermanentDelive
     return TransientDeliveryError(f"connection error: {exc}")
 
 
-def build_body(event: Event, tenant_slug: str) -> bytes:
-    data = object_state(load_object(event.object_type, event.object_id))
+def build_body(event: Event, tenant_slug: str, current: Current = NOT_READ) -> bytes:
+    """The signed JSON body; `current` is the object's row when the caller has just read it
+    (a round of deliveries reads its rows in one statement), else it is read here."""
+    obj = load_object(event.object_type, event.object_id) if current is NOT_READ else current
+    data = object_state(obj)
     document = {
         "id": str(event.uuid),
         "type": event.type,
@@ -66,9 +69,12 @@ def build_body(event: Event, tenant_slug: str) -> bytes:
     ).encode("utf-8")
 
 
-def send_webhook(subscription: WebhookSubscription, event: Event, tenant_slug: str) -> int:
+def send_webhook(
+    subscription: WebhookSubscription, event: Event, tenant_slug: str,
+    current: Current = NOT_READ,
+) -> int:
     """POST the signed event; returns the 2xx status or raises a DeliveryError."""
-    body = build_body(event, tenant_slug)
+    body = build_body(event, tenant_slug, current)
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
