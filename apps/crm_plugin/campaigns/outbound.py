@@ -3,7 +3,7 @@
 `send_campaign_batch` is the sending itself: one delivery per batch of CampaignSend rows
 (`batches.py`). It is idempotent: a row already sent (or failed, or skipped) is never sent
 again, and a retry finds only the rows still pending. SMTP has no idempotency key, so
-each row is marked "sending" (committed) just before its SMTP transaction and given its
+each row is marked "sending" (committed) before its message data goes out and given its
 outcome right after; a retry that finds a row still "sending" met a worker killed inside
 that window: the server may or may not have the message, and we choose never to send a
 customer the same e-mail twice: the row is failed as uncertain, with the reason in the
