@@ -68,6 +68,22 @@ def private_broker(redis_factory: Callable[[], RedisServer]) -> RedisServer:
 
 
 @pytest.fixture
+def own_published_broker(redis_factory: Callable[[], RedisServer]) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, which this process publishes to during the test.
+
+    For tests that read back what was published: a worker another module started on the
+    session's broker may still be consuming it (pytest-django runs transactional tests
+    last, after the modules that start workers), and would take the message first.
+    """
+    server = redis_factory()
+    point_celery_at(server.url)
+    try:
+        yield server
+    finally:
+        server.kill()  # the next test's `celery_on_private_broker` points Celery back
+
+
+@pytest.fixture
 def celery_on_private_broker(private_broker: RedisServer) -> RedisServer:
     """This process's Celery app publishes to the private broker during the test."""
     point_celery_at(private_broker.url)

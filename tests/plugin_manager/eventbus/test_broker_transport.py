@@ -12,7 +12,8 @@ import redis
 from apps.plugin_manager.eventbus import broker_transport, dispatch
 
 
-def test_publishes_reuse_one_client_and_land_in_the_queue(private_broker, monkeypatch) -> None:
+def test_publishes_reuse_one_client_and_land_in_the_queue(
+        own_published_broker, monkeypatch) -> None:
     used: list[object] = []  # the client each command was sent with
     real_acquire = broker_transport.Channel.conn_or_acquire
 
@@ -23,7 +24,7 @@ def test_publishes_reuse_one_client_and_land_in_the_queue(private_broker, monkey
             yield acquired
 
     monkeypatch.setattr(broker_transport.Channel, "conn_or_acquire", recording_acquire)
-    broker = redis.Redis.from_url(private_broker.url)
+    broker = redis.Redis.from_url(own_published_broker.url)
     broker.delete("celery")
     try:
         assert dispatch.publish(dispatch.PROCESS_INBOUND_MANY, [[1, 2], [3], [4, 5, 6]]) == 3

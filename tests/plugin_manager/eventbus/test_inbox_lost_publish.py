@@ -54,15 +54,15 @@ os._exit(0)
 """
 
 
-def test_a_delivery_whose_publish_died_with_its_process_is_swept(tenant_tx, private_broker):
+def test_a_delivery_whose_publish_died_with_its_process_is_swept(tenant_tx, own_published_broker):
     enable_gamma("http://127.0.0.1:9/hook", chatwoot_secret=SECRET, chatwoot_account_id=3)
-    broker = redis.Redis.from_url(private_broker.url)
+    broker = redis.Redis.from_url(own_published_broker.url)
     broker.delete("celery")
     body = chatwoot_webhook("message_created")
     stamp = str(int(time.time()))
     delivery = str(uuid.uuid4())
     env = {
-        **worker_environment(private_broker.url),
+        **worker_environment(own_published_broker.url),
         "PYTHONPATH": str(REPO),
         "HOOK_URL": f"/webhooks/gamma-chatwoot/{tenant_tx.slug}/",
         "HOOK_X_CHATWOOT_SIGNATURE": CHATWOOT_SIGNATURE.sign(SECRET, stamp, body),
