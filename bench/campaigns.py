@@ -2,7 +2,7 @@
 SMTP sink.
 
     .venv/bin/python -m bench.campaigns [--partners 100000] [--emails 10000]
-        [--processes 2] [--batch-size 50] [--profile docs/profiles/campaigns-send.txt]
+        [--processes 2] [--batch-size 200] [--profile docs/profiles/campaigns-send.txt]
 
 1. Selection: each campaign's one query (best of 3), beside the bare SQL COUNT(*) of the
    same query, on the benchmark database seeded to `--partners` (bench/bench_database.py).
@@ -260,7 +260,7 @@ def main() -> int:
     parser.add_argument("--partners", type=int, default=100_000)
     parser.add_argument("--emails", type=int, default=10_000)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--profile", default="",
                         help="CPU-time cProfile of sending process 0, written to this file")
     parser.add_argument("--selection-only", action="store_true")

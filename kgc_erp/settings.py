@@ -254,7 +254,7 @@ CRM_RATE_LIMIT_PER_MINUTE = env.int("CRM_RATE_LIMIT_PER_MINUTE", default=100)
 # E-mail campaigns: sends per minute per tenant (a token bucket in Redis).
 CAMPAIGN_RATE_LIMIT_PER_MINUTE = env.int("CAMPAIGN_RATE_LIMIT_PER_MINUTE", default=6000)
 # E-mail campaigns: e-mails per delivery (one SMTP connection, one rate-limit call each).
-CAMPAIGN_SEND_BATCH_SIZE = env.int("CAMPAIGN_SEND_BATCH_SIZE", default=50)
+CAMPAIGN_SEND_BATCH_SIZE = env.int("CAMPAIGN_SEND_BATCH_SIZE", default=200)
 # Switching the CRM plugin on bootstraps the Twenty schema and starts the initial sync.
 CRM_SYNC_ON_ENABLE = env.bool("CRM_SYNC_ON_ENABLE", default=True)
 CRM_BACKEND = env("CRM_BACKEND", default="twenty")

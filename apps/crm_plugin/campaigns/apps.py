@@ -36,7 +36,7 @@ class CampaignsConfig(PluginAppConfig):
         SettingField("campaign_rate_limit_per_minute", "E-mailek percenként (telephelyenként)",
                      SettingKind.INTEGER, env="CAMPAIGN_RATE_LIMIT_PER_MINUTE", default=6000),
         SettingField("campaign_send_batch_size", "E-mailek kötegenként (egy kézbesítés)",
-                     SettingKind.INTEGER, env="CAMPAIGN_SEND_BATCH_SIZE", default=50,
+                     SettingKind.INTEGER, env="CAMPAIGN_SEND_BATCH_SIZE", default=200,
                      help_text="Ennyi e-mail megy egy SMTP kapcsolaton, egy kézbesítésként."),
     )
     mounted_urls = (("email/", "apps.crm_plugin.campaigns.urls"),)

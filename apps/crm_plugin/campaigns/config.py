@@ -8,7 +8,7 @@ from .apps import CampaignsConfig
 
 PLUGIN_ID = CampaignsConfig.plugin_id
 DEFAULT_RATE_PER_MINUTE = 6000
-DEFAULT_SEND_BATCH_SIZE = 50
+DEFAULT_SEND_BATCH_SIZE = 200
 # A batch is sent within half a delivery lease; far more rows than that could take would
 # only be handed back to the retry.
 MAX_SEND_BATCH_SIZE = 1000
