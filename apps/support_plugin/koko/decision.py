@@ -20,26 +20,28 @@ from functools import cache
 from pathlib import Path
 
 from .classifier import WEIGHTS_DIR
+from .reranker import Ranked
 from .retrieval import Hit
 
 CONFIDENCE_WEIGHTS = WEIGHTS_DIR / "confidence.json"
 logger = logging.getLogger(__name__)
 
 FEATURES = (
-    "cosine",  # whole-text cosine similarity of the best fused hit
-    "sentence",  # cosine of that article's best sentence
-    "margin",  # lead of the best vector hit's score over the second one
-    "fused_margin",  # lead of the best fused hit over the second, relative
-    "text_match",  # 1 when the best fused hit also matched the full-text query
-    "agree_top",  # 1 when the vector and the fused ranking put the same article first
-    "text_agrees",  # 1 when the full-text ranking puts the fused winner first too
-    "intent_prob",  # classifier probability of its predicted intent
-    "intent_agrees",  # 1 when that intent is the best article's intent
-    "short",  # 1 for messages of at most two content words
+    "sentence",  # cosine of the best article's best sentence
     # Answerability at sentence level: how far the best article's best sentence is ahead
     # of the best sentence of any other retrieved article. A question one sentence of the
     # KB answers stands out here even when whole articles score alike.
     "sentence_margin",
+    "intent_agrees",  # 1 when the classifier's intent is the best article's intent
+    "short",  # 1 for messages of at most two content words
+    # The reranker's (reranker.py) reading of the candidates: the softmax share of its
+    # first article among the retrieved ones, and its logit lead over the second.
+    "rerank_prob",
+    "rerank_margin",
+    # The route classifier's probability that the message needs no person (questions
+    # about availability, advice, quotes or topics the KB lacks resemble each other more
+    # than they resemble the answerable ones, whatever article they retrieve).
+    "answerable",
 )
 
 # Multipliers applied to the calibrated number by the rules.
@@ -114,7 +116,9 @@ def load_calibrator(path: Path = CONFIDENCE_WEIGHTS) -> Calibrator | None:
 
 
 def features(hits: Sequence[Hit], intent: str | None, intent_prob: float,
-             content_word_count: int) -> dict[str, float]:
+             content_word_count: int, ranked: Ranked | None = None,
+             answerable: float = 0.0) -> dict[str, float]:
+    """Calibrator features; `hits` in the order the reply uses (reranked when `ranked`)."""
     by_vector = sorted((h for h in hits if h.vector_rank is not None),
                        key=lambda h: h.vector_rank or 0)
     scores = [(h.cosine or 0.0) + (h.sentence or h.cosine or 0.0) for h in by_vector]
@@ -134,6 +138,9 @@ def features(hits: Sequence[Hit], intent: str | None, intent_prob: float,
         "short": 1.0 if content_word_count <= 2 else 0.0,
         "sentence_margin": (top.sentence or 0.0) - max(
             ((h.sentence or 0.0) for h in hits[1:]), default=0.0) if top is not None else 0.0,
+        "rerank_prob": ranked.top_probability if ranked is not None else 0.0,
+        "rerank_margin": ranked.margin if ranked is not None else 0.0,
+        "answerable": answerable,
     }
 
 

@@ -16,17 +16,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .brain import Brain, Decision, Observation
-from .classifier import INTENTS, IntentModel
+from .brain import Brain, Decision, Observation, read
+from .classifier import INTENTS, ROUTE_AUTO, ROUTE_PERSON, IntentModel
 from .classifier import train as train_intents
-from .decision import Calibrator, Route, features, fit_calibrator
+from .decision import Calibrator, Route, fit_calibrator
 from .models import KnowledgeArticle
-from .normalize import content_words
+from .reranker import Reranker, document_frequencies, fit_reranker
 
 DEVSET = Path(__file__).resolve().parent / "devset" / "messages.jsonl"
 # The KB articles join the classifier's training data with this weight (their intent is
 # labelled; they are documents, not questions, so they count less than a message).
 ARTICLE_WEIGHT = 0.5
+# Regularisation of the confidence calibrator (scikit-learn's C). Strong: with the
+# reranker's and the route classifier's features a freer fit (C 1 / 0.3 / 0.1) grew
+# overconfident on a few wrong-article messages and auto-sent 3 / 3 / 2 of them under
+# cross-validation; at 0.03 none reaches the 0.80 band (docs/koko.md, Evaluation).
+CALIBRATOR_C = 0.03
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,8 @@ def article_training_data(model_name: str) -> tuple[list[np.ndarray], list[str],
             [" ".join([a.title, *a.tags, a.body]) for a in rows], [a.intent for a in rows])
 
 
-def calibration_target(example: Example, observation: Observation) -> int:
-    """1 when sending the best article's draft unreviewed would be right."""
-    top = observation.hits[0].kb_id if observation.hits else None
+def calibration_target(example: Example, top: str | None) -> int:
+    """1 when sending the best (reranked) article's draft unreviewed would be right."""
     return int(example.expected_route == Route.AUTO and top in example.kb_ids)
 
 
@@ -73,13 +77,26 @@ def _folds(n: int, k: int, seed: int) -> list[list[int]]:
     return [order[i::k] for i in range(k)]
 
 
+@dataclass(frozen=True)
+class Models:
+    intent_model: IntentModel
+    reranker: Reranker
+    route_model: IntentModel
+    calibrator: Calibrator
+
+
 def train_models(examples: Sequence[Example], observations: Sequence[Observation],
-                 model_name: str, *, inner_folds: int = 5,
-                 seed: int = 7) -> tuple[IntentModel, Calibrator]:
-    """Classifier on everything given; calibrator on out-of-fold classifier outputs, so
-    it learns how far to trust the classifier on messages it has not seen."""
+                 model_name: str, *, inner_folds: int = 5, seed: int = 7) -> Models:
+    """Classifier and reranker on everything given; calibrator on out-of-fold outputs of
+    both, so it learns how far to trust them on messages they have not seen.
+
+    Inner folds: each inner classifier gives out-of-fold intent probabilities (the
+    reranker's intent feature is learned from those, as it meets unseen messages at run
+    time); then each inner fold's reranker, trained on the other inner folds, reranks its
+    messages for the calibrator's rows."""
     usable = [i for i, o in enumerate(observations) if o.vector is not None]
     art_vectors, art_texts, art_intents = article_training_data(model_name)
+    df, documents = document_frequencies(art_texts)
 
     def fit(indices: Sequence[int]) -> IntentModel:
         # `usable` holds only observations that have a vector.
@@ -89,20 +106,51 @@ def train_models(examples: Sequence[Example], observations: Sequence[Observation
         weights = [1.0] * len(indices) + [ARTICLE_WEIGHT] * len(art_vectors)
         return train_intents(vectors, texts, intents, model_name, sample_weight=weights)
 
-    rows: list[dict[str, float]] = []
-    targets: list[int] = []
+    def vector(i: int) -> np.ndarray:
+        v = observations[i].vector
+        assert v is not None  # indices come from `usable`
+        return v
+
+    def fit_route(indices: Sequence[int]) -> IntentModel:
+        # "Could a reply be sent unreviewed?" learned from the labelled routes: questions
+        # about availability, advice, quotes or topics the KB lacks resemble each other
+        # more than they resemble the answerable ones, whatever article they retrieve.
+        return train_intents([vector(i) for i in indices],
+                             [observations[i].input.text for i in indices],
+                             [ROUTE_AUTO if examples[i].expected_route == Route.AUTO
+                              else ROUTE_PERSON for i in indices], model_name)
+
+    inner: list[tuple[set[int], IntentModel, IntentModel]] = []
+    probs: dict[int, dict[str, float]] = {}
     for fold in _folds(len(usable), inner_folds, seed):
         held_out = {usable[i] for i in fold}
-        model = fit([i for i in usable if i not in held_out])
+        rest = [i for i in usable if i not in held_out]
+        model = fit(rest)
+        inner.append((held_out, model, fit_route(rest)))
+        for i in held_out:
+            probs[i] = model.probabilities(vector(i), observations[i].input.text)
+
+    def rerank_fit(indices: Sequence[int]) -> Reranker:
+        # Only messages one article answers outright: the article a colleague would
+        # start from for an approval message is a weaker label.
+        return fit_reranker([(observations[i].hits, observations[i].input.text, probs[i],
+                              frozenset(examples[i].kb_ids))
+                             for i in indices
+                             if examples[i].expected_route == Route.AUTO
+                             and observations[i].hits], df, documents)
+
+    rows: list[dict[str, float]] = []
+    targets: list[int] = []
+    for held_out, model, route_model in inner:
+        reranker = rerank_fit([i for i in usable if i not in held_out])
         for i in sorted(held_out):
-            obs = observations[i]
-            assert obs.vector is not None  # held-out indices come from `usable`
-            intent, prob = model.predict(obs.vector, obs.input.text,
-                                         [h.intent for h in obs.hits])
-            rows.append(features(list(obs.hits), intent, prob,
-                                 len(content_words(obs.input.text))))
-            targets.append(calibration_target(examples[i], obs))
-    return fit(usable), fit_calibrator(rows, targets)
+            reading = read(model, reranker, vector(i), observations[i].input.text,
+                           observations[i].hits, route_model)
+            rows.append(reading.features)
+            targets.append(calibration_target(
+                examples[i], reading.hits[0].kb_id if reading.hits else None))
+    return Models(fit(usable), rerank_fit(usable), fit_route(usable),
+                  fit_calibrator(rows, targets, c=CALIBRATOR_C))
 
 
 @dataclass
@@ -187,10 +235,11 @@ def cross_validate(brain: Brain, examples: Sequence[Example],
     for fold in _folds(len(examples), folds, seed):
         held_out = set(fold)
         train = [i for i in range(len(examples)) if i not in held_out]
-        intent_model, calibrator = train_models([examples[i] for i in train],
-                                                [observations[i] for i in train],
-                                                brain.provider.name)
-        fold_brain = replace(brain, intent_model=intent_model, calibrator=calibrator)
+        models = train_models([examples[i] for i in train],
+                              [observations[i] for i in train], brain.provider.name)
+        fold_brain = replace(brain, intent_model=models.intent_model,
+                             reranker=models.reranker, route_model=models.route_model,
+                             calibrator=models.calibrator)
         for i in fold:
             decided[i] = fold_brain.judge(observations[i])
     for i, example in enumerate(examples):

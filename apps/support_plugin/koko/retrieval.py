@@ -46,6 +46,7 @@ class Hit:
     vector_rank: int | None
     text_rank_position: int | None
     sentence: float | None = None  # best sentence's cosine with the query
+    tags: tuple[str, ...] = ()
 
 
 def ts_query(text: str) -> str:
@@ -99,7 +100,7 @@ txt AS (
 SELECT a.id, a.kb_id, a.title, a.body, a.intent,
        COALESCE(1.0 / (%(rrf)s + vec.rnk), 0)
            + %(text_weight)s * COALESCE(1.0 / (%(rrf)s + txt.rnk), 0) AS fused,
-       vec.cosine, txt.rank, vec.rnk, txt.rnk, vec.sentence
+       vec.cosine, txt.rank, vec.rnk, txt.rnk, vec.sentence, a.tags
 FROM (SELECT * FROM vec WHERE rnk <= %(k)s) vec
 FULL OUTER JOIN txt ON txt.id = vec.id
 JOIN {_ARTICLES} a ON a.id = COALESCE(vec.id, txt.id)
@@ -170,7 +171,7 @@ def search_vector(query_vector: Vector, text: str, model: str, *, k: int = 5,
             fused=float(r[5]), cosine=None if r[6] is None else float(r[6]),
             text_rank=None if r[7] is None else float(r[7]),
             vector_rank=r[8], text_rank_position=r[9],
-            sentence=None if r[10] is None else float(r[10]))
+            sentence=None if r[10] is None else float(r[10]), tags=tuple(r[11] or ()))
         for r in rows
     ]
 

@@ -39,8 +39,8 @@ def test_cross_validated_safety_and_accuracy(report: Report) -> None:
     assert report.wrong_autos == []  # no auto reply with a wrong or unlabelled answer
     assert report.human_recall == 1.0  # every message that needs a person gets one
     assert report.escalation_recall >= 0.95  # never-auto categories escalated (rest: approval)
-    assert report.intent_accuracy >= 0.87
-    assert report.auto_rate >= 0.105
+    assert report.intent_accuracy >= 0.88
+    assert report.auto_rate >= 0.11
 
 
 @pytest.mark.xfail(strict=True, reason="brief's targets not reached yet: see docs/koko.md")

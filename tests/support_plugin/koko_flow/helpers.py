@@ -21,11 +21,13 @@ SUBSCRIPTIONS = ["conversation_created", "conversation_status_changed", "convers
 TEAMS = {"berles": "Bérlés", "szerviz": "Szerviz", "ertekesites": "Értékesítés",
          "general": "Ügyfélszolgálat"}
 # Messages whose band the shipped weights decide (checked in test_bands).
-AUTO_TEXT = "Mennyi a kaució?"
-# Routed to approval by the shipped weights with room on both sides (0.67 with the demo
-# knowledge base; the auto text is at 0.875): a threshold-edge message would flip
-# bands whenever the calibrator is refitted.
-APPROVAL_TEXT = "Vissza lehet vinni a gépet a győri üzletbe?"
+AUTO_TEXT = "Mennyi a hétvégi díj?"
+# Routed to approval by the shipped weights with room on both sides (0.65 with the demo
+# knowledge base; the auto text is at 0.95): a threshold-edge message would flip
+# bands whenever the calibrator is refitted. (The reranker's weights moved the earlier
+# pair, "Mennyi a kaució?" to 0.797 and "Vissza lehet vinni a gépet a győri üzletbe?",
+# which kb-034 does answer, to 0.84.)
+APPROVAL_TEXT = "Aggregátort szeretnék bérelni hétvégére, mennyi lesz?"
 ESCALATE_TEXT = "Panaszt teszek, a bérelt fűrész eltörött és megsérültem, beperelem önöket!"
 
 

@@ -94,8 +94,8 @@ def test_edit_and_send_and_reject(worker, flow: Flow) -> None:
     edited = wait_reply(first["message"]["id"], lambda r: r.note_message_id is not None)
     rejected = wait_reply(second["message"]["id"], lambda r: r.note_message_id is not None)
     client, _ = _admin_client()
-    text = ("Tisztelt Ügyfelünk! Igen, előzetes egyeztetéssel a győri üzletben is leadhatja a "
-            "gépet. Üdvözlettel: KGC")
+    text = ("Tisztelt Ügyfelünk! Hétvégére szívesen félreteszünk Önnek egy aggregátort, a "
+            "díjat telefonon egyeztetjük. Üdvözlettel: KGC")
     client.post(reverse("admin:support_koko_kokoreply_approve", args=[edited.pk]),
                 {"edit": "1", "text": text})
     client.post(reverse("admin:support_koko_kokoreply_reject", args=[rejected.pk]))
