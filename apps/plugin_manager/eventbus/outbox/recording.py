@@ -24,8 +24,6 @@ from typing import TYPE_CHECKING
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 from django.utils import timezone
 
@@ -65,23 +63,6 @@ RETURNING id, event_id
 """
 
 
-def _server_bound_cursor() -> CursorWrapper:
-    """A Django cursor (same connection and transaction, error wrapping, query logging and
-    execute wrappers) whose parameters travel separately from the statement.
-
-    Django's default cursor binds on the client: the payload and every other parameter
-    were quoted into the SQL text in Python, and PostgreSQL parsed and planned this
-    statement anew on every save. Bound on the server, psycopg prepares it once per
-    connection (after its fifth use, psycopg's default threshold) and sends only the values.
-    """
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else (
-        connection.make_cursor(raw))
-
-
 def record_event(
     event_type: str,
     *,
@@ -110,7 +91,7 @@ def record_event(
         "now": now,
         "pending": Delivery.Status.PENDING,
     }
-    with _server_bound_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, params)
         rows = cursor.fetchall()
     if not rows:
