@@ -14,10 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.plugin_manager.eventbus.models import Delivery, DeliveryAttempt
+from apps.plugin_manager.eventbus.outbox import claims as claims_module
 from apps.plugin_manager.eventbus.outbox import delivery as delivery_module
 from apps.plugin_manager.eventbus.outbox.delivery import (
     ROUND_SIZE,
@@ -79,11 +78,19 @@ def test_a_round_is_claimed_by_one_statement_and_each_outcome_written_before_the
         return real_invoke(subscriber, event, attempt, delivery_id, *current)
 
     monkeypatch.setattr(delivery_module, "invoke_subscriber", watching)
-    with CaptureQueriesContext(connection) as queries:
-        result = run_deliveries(ids)
+    statements: list[str] = []
+    real_execute = claims_module._execute
+
+    def counting(sql, params):
+        statements.append(sql)
+        return real_execute(sql, params)
+
+    monkeypatch.setattr(claims_module, "_execute", counting)
+    result = run_deliveries(ids)
     assert result.outcomes == dict.fromkeys(ids, Outcome.SUCCEEDED)
-    claims = [q for q in queries.captured_queries if "FOR UPDATE OF c SKIP LOCKED" in q["sql"]]
+    claims = [sql for sql in statements if "FOR UPDATE OF c SKIP LOCKED" in sql]
     assert len(claims) == 1  # all five leased by one statement
+    assert len(statements) == 1 + 5  # and one finish per call
     assert seen_before_call == [
         [S.SUCCEEDED] * done + [S.PENDING] * (5 - done) for done in range(5)
     ]
@@ -230,3 +237,19 @@ def test_duplicate_ids_in_a_message_run_once(target, gamma_to) -> None:
     (only,) = _deliveries(1, gamma_to)
     assert run_deliveries([only.pk, only.pk]).outcomes == {only.pk: Outcome.SUCCEEDED}
     assert len(target.calls) == 1
+
+
+def test_a_claim_is_called_only_while_half_its_lease_is_left(
+    target, gamma_to, broker, settings
+) -> None:
+    # The round's leases run from its claim; a slow first call uses up half of them.
+    settings.EVENTBUS_LEASE_SECONDS = 0.4
+    target.policy = lambda n, body: Fault(delay=0.25 if n == 1 else 0.0)
+    deliveries = _deliveries(3, gamma_to)
+    ids = [d.pk for d in deliveries]
+    result = run_deliveries(ids)  # no time budget: only the leases stop the round
+    assert result.outcomes[ids[0]] == Outcome.SUCCEEDED
+    assert result.handed_out == ids[1:]
+    assert len(target.calls) == 1
+    assert not Delivery.objects.filter(lease_token__isnull=False).exists()
+    assert [argument for _task, argument in _messages(broker)] == ids[1:]

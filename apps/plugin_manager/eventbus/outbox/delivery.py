@@ -25,9 +25,11 @@ written (with its attempt row, only where the lease is still the round's, naming
 successor) before the next call, so a worker killed mid-round has made at most one call
 it did not record, as with one delivery at a time. A successor that is itself in the
 message runs in a later round of it (its predecessor's outcome is committed by then), the
-others are enqueued. When the message's time budget runs out, the claimed deliveries not
-yet called are released in one statement and handed out again with the rest. What a
-round costs: a killed worker's unrun claims wait for their lease instead of the sweep.
+others are enqueued. The lease runs from the round's claim, so a claim is called only
+while half its lease is left (the other half is the call's); when that or the message's
+time budget runs out, the claimed deliveries not yet called are released in one statement
+and handed out again with the rest. What a round costs: a killed worker's unrun claims
+wait for their lease instead of the sweep.
 
 The hot path is one claim statement per round, one finish statement per delivery, plus
 what the subscriber reads (for outbound webhooks, the rows of a round in one statement).
@@ -199,6 +201,9 @@ def run_deliveries(delivery_ids: Iterable[int], budget: float | None = None) -> 
 
     while waiting and not spent():
         ids, waiting = waiting[:ROUND_SIZE], waiting[ROUND_SIZE:]
+        # A claim is called only while half its lease is left: the lease runs from the
+        # claim, and the other half is the call's (a whole lease, when alone).
+        call_by = time.monotonic() + tuning.lease().total_seconds() / 2
         token, claims = claim_many(ids)
         claimed = {c.delivery_id for c in claims}
         for d_id in ids:
@@ -207,7 +212,7 @@ def run_deliveries(delivery_ids: Iterable[int], budget: float | None = None) -> 
         release: list[int] = []
         rows = _current_rows(claims)
         for c in claims:
-            if spent():
+            if spent() or (calls > 0 and time.monotonic() > call_by):
                 release.append(c.delivery_id)
                 continue
             called = _call(c, rows.get((c.object_type, c.object_id), NOT_READ))
