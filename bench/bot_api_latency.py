@@ -32,7 +32,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -54,7 +53,7 @@ from bench.measure import (
     percentile,
     postgres_backends,
 )
-from devstack.redis import start_private_redis
+from bench.private_redis import private_redis
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE = "kgc_bench_bot_api"
@@ -301,15 +300,8 @@ def main() -> None:
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     use_bench_database()
-    workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-bot-api-"))
-    redis_process, redis_url = start_private_redis(workdir / "redis")
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["CELERY_BROKER_URL"] = redis_url
-    try:
-        run(args, redis_url)
-    finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
+    with private_redis("kgc-bench-bot-api-") as redis:
+        run(args, redis.url)
 
 
 def run(args: argparse.Namespace, redis_url: str) -> None:

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
-from pathlib import Path
 
 from bench.measure import CpuMeter, machine_reference, per_operation_ms
-from devstack.redis import start_private_redis
+from bench.private_redis import private_redis
 
 MESSAGE_IDS = 100
 
@@ -31,11 +29,7 @@ def main() -> None:
     parser.add_argument("--single", action="store_true")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-delivery-inprocess-"))
-    redis_process, redis_url = start_private_redis(workdir / "redis")
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["CELERY_BROKER_URL"] = redis_url
-    try:
+    with private_redis("kgc-bench-delivery-inprocess-"):
         from bench.bench_database import ensure_partners, setup_django
 
         setup_django()
@@ -44,9 +38,6 @@ def main() -> None:
         logging.getLogger("kgc.eventbus").setLevel(logging.WARNING)
         ensure_partners(200)  # the machine reference's bare query needs a few
         run(args)
-    finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
 
 
 def run(args: argparse.Namespace) -> None:

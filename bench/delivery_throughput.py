@@ -22,7 +22,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,7 +29,7 @@ from urllib.parse import urlsplit
 import psutil
 
 from bench.measure import CpuMeter, machine_reference, per_operation_ms
-from devstack.redis import start_private_redis
+from bench.private_redis import private_redis
 
 
 def start_target() -> tuple[subprocess.Popen[str], str]:
@@ -308,11 +307,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-eventbus-"))
-    redis_process, redis_url = start_private_redis(workdir / "redis")
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["CELERY_BROKER_URL"] = redis_url
-    try:
+    with private_redis("kgc-bench-eventbus-") as (workdir, redis_url):
         from bench.bench_database import setup_django
 
         setup_django()
@@ -355,9 +350,6 @@ def main() -> None:
         if len(ratios) > 1:
             print(f"median ratio over {len(ratios)} runs: {statistics.median(ratios):.2f}x")
         print(machine_reference().line("after"))
-    finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from bench.measure import (
     CpuMeter,
@@ -35,7 +33,7 @@ from bench.measure import (
     per_operation_ms,
     postgres_backends,
 )
-from devstack.redis import start_private_redis
+from bench.private_redis import private_redis
 
 PLUGIN_SETTINGS = {
     "support": {
@@ -75,18 +73,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-outbox-"))
-    redis_process, redis_url = start_private_redis(workdir / "redis")
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["CELERY_BROKER_URL"] = redis_url
-    try:
+    with private_redis("kgc-bench-outbox-") as redis:
         from bench.bench_database import setup_django
 
         setup_django()
-        run(args, redis_url)
-    finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
+        run(args, redis.url)
 
 
 def run(args: argparse.Namespace, redis_url: str) -> None:

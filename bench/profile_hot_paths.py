@@ -36,6 +36,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench.measure import machine_reference, wsgi_request
+from bench.private_redis import private_redis
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "docs" / "profiles"
@@ -75,19 +76,8 @@ def write_profile(name: str, call: Callable[[int], object], count: int, header: 
 
 
 def bot_api(args: argparse.Namespace) -> None:
-    import tempfile
-
-    from devstack.redis import start_private_redis
-
-    workdir = Path(tempfile.mkdtemp(prefix="kgc-profile-bot-api-"))
-    redis_process, redis_url = start_private_redis(workdir / "redis")  # the rate limit's
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["CELERY_BROKER_URL"] = redis_url
-    try:
+    with private_redis("kgc-profile-bot-api-"):  # broker, cache and the rate limit
         _bot_api(args)
-    finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
 
 
 def _bot_api(args: argparse.Namespace) -> None:
@@ -142,15 +132,7 @@ def _bot_api(args: argparse.Namespace) -> None:
 def delivery(args: argparse.Namespace) -> None:
     """run_delivery in this process (no Celery), outbound webhooks to the no-op target,
     against the plain loop of bench/delivery_throughput.py (same POST, one UPDATE)."""
-    import tempfile
-
-    from devstack.redis import start_private_redis
-
-    workdir = Path(tempfile.mkdtemp(prefix="kgc-profile-delivery-"))
-    redis_process, redis_url = start_private_redis(workdir / "redis")
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["CELERY_BROKER_URL"] = redis_url
-    try:
+    with private_redis("kgc-profile-delivery-"):
         from bench.bench_database import ensure_partners, setup_django
 
         setup_django()
@@ -192,25 +174,11 @@ def delivery(args: argparse.Namespace) -> None:
             target.terminate()
             target.wait(timeout=10)
             _clean_up(subscription, deliveries)
-    finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
 
 
 def inbox(args: argparse.Namespace) -> None:
-    import tempfile
-
-    from devstack.redis import start_private_redis
-
-    workdir = Path(tempfile.mkdtemp(prefix="kgc-profile-inbox-"))
-    redis_process, redis_url = start_private_redis(workdir / "redis")
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["CELERY_BROKER_URL"] = redis_url
-    try:
+    with private_redis("kgc-profile-inbox-"):  # broker and cache
         _inbox(args)
-    finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
 
 
 def _inbox(args: argparse.Namespace) -> None:
