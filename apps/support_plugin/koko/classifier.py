@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .normalize import content_words
+from .weights_file import write_weights
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 INTENT_WEIGHTS = WEIGHTS_DIR / "intent_classifier.json"
@@ -37,7 +38,6 @@ STEM_LEN = 5
 STEM_VALUE = 0.3
 # Votes of the 1st, 2nd, 3rd retrieved article's intent added to the probabilities.
 HIT_VOTE = 0.3
-
 
 def _words(value: object) -> list[object]:
     """A stored vocabulary (older weight files have none)."""
@@ -122,8 +122,7 @@ def train(vectors: Sequence[npt.ArrayLike], texts: Sequence[str], intents: Seque
 
 
 def save(model: IntentModel, path: Path = INTENT_WEIGHTS) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(model.to_json(), separators=(",", ":")) + "\n")
+    write_weights(path, model.to_json(), compact=True)
 
 
 @cache

@@ -10,8 +10,6 @@ articles is never auto-sent; cautions and non-Hungarian messages stop at approva
 
 from __future__ import annotations
 
-import json
-import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,9 +20,9 @@ from pathlib import Path
 from .classifier import WEIGHTS_DIR
 from .reranker import Ranked
 from .retrieval import Hit
+from .weights_file import read_weights, write_weights
 
 CONFIDENCE_WEIGHTS = WEIGHTS_DIR / "confidence.json"
-logger = logging.getLogger(__name__)
 
 FEATURES = (
     "sentence",  # cosine of the best article's best sentence
@@ -98,21 +96,14 @@ def fit_calibrator(rows: Sequence[Mapping[str, float]], targets: Sequence[int],
 
 
 def save_calibrator(calibrator: Calibrator, path: Path = CONFIDENCE_WEIGHTS) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(calibrator.to_json(), indent=1) + "\n")
+    write_weights(path, calibrator.to_json())
 
 
 @cache
 def load_calibrator(path: Path = CONFIDENCE_WEIGHTS) -> Calibrator | None:
-    if not path.exists():
-        return None
-    try:
-        return Calibrator.from_json(json.loads(path.read_text()))
-    except ValueError:
-        # Weights from an older feature list: deciding without a calibrator caps every
-        # reply at approval (safe), and koko_train can still run to refit them.
-        logger.warning("Kokó confidence weights do not match the features; run koko_train")
-        return None
+    # Without a calibrator (none yet, or weights from an older feature list) every reply
+    # is capped at approval (safe), and koko_train can still run to refit them.
+    return read_weights(path, Calibrator.from_json, "confidence")
 
 
 def features(hits: Sequence[Hit], intent: str | None, intent_prob: float,

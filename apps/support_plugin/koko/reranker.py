@@ -20,8 +20,6 @@ document frequencies) and applied with plain Python at run time.
 
 from __future__ import annotations
 
-import json
-import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,9 +29,9 @@ from pathlib import Path
 
 from .classifier import WEIGHTS_DIR, stems
 from .retrieval import Hit
+from .weights_file import read_weights, write_weights
 
 RERANKER_WEIGHTS = WEIGHTS_DIR / "reranker.json"
-logger = logging.getLogger(__name__)
 
 FEATURES = (
     "cosine",  # whole-article cosine
@@ -197,16 +195,9 @@ def fit_reranker(groups: Sequence[tuple[Sequence[Hit], str, Mapping[str, float],
 
 
 def save_reranker(reranker: Reranker, path: Path = RERANKER_WEIGHTS) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(reranker.to_json(), indent=1, ensure_ascii=False) + "\n")
+    write_weights(path, reranker.to_json())
 
 
 @cache
 def load_reranker(path: Path = RERANKER_WEIGHTS) -> Reranker | None:
-    if not path.exists():
-        return None
-    try:
-        return Reranker.from_json(json.loads(path.read_text()))
-    except ValueError:
-        logger.warning("Kokó reranker weights do not match the features; run koko_train")
-        return None
+    return read_weights(path, Reranker.from_json, "reranker")
