@@ -169,29 +169,23 @@ def _getter(headers: dict[str, str]) -> Callable[[str], None]:
     return get
 
 
-def test_bot_api_by_phone_cpu_ratio(bot_api_data: tuple[str, Tenant, list[str], list[str]]
-                                    ) -> None:
-    raw_key, _hq, phones, _numbers = bot_api_data
+@pytest.mark.parametrize(("name", "looked_up", "api_path", "minimal_path"), [
+    ("bot_api_by_phone", "phones", "/api/v1/customers/by-phone/{}",
+     "/bench/minimal/by-phone/{}"),
+    ("bot_api_worklog_status", "numbers", "/api/v1/service/worklogs/{}/status",
+     "/bench/minimal/worklog/{}"),
+])
+def test_bot_api_cpu_ratio(bot_api_data: tuple[str, Tenant, list[str], list[str]], name: str,
+                           looked_up: str, api_path: str, minimal_path: str) -> None:
+    raw_key, _hq, phones, numbers = bot_api_data
+    values = phones if looked_up == "phones" else numbers
     get = _getter({"Authorization": f"Bearer {raw_key}"})
     measured = median_ratio(
-        lambda i: get(f"/api/v1/customers/by-phone/{phones[i % len(phones)]}"),
-        lambda i: get(f"/bench/minimal/by-phone/{phones[i % len(phones)]}"),
+        lambda i: get(api_path.format(values[i % len(values)])),
+        lambda i: get(minimal_path.format(values[i % len(values)])),
         per_round=40,
     )
-    check("bot_api_by_phone", *measured)
-
-
-def test_bot_api_worklog_status_cpu_ratio(
-    bot_api_data: tuple[str, Tenant, list[str], list[str]]
-) -> None:
-    raw_key, _hq, _phones, numbers = bot_api_data
-    get = _getter({"Authorization": f"Bearer {raw_key}"})
-    measured = median_ratio(
-        lambda i: get(f"/api/v1/service/worklogs/{numbers[i % len(numbers)]}/status"),
-        lambda i: get(f"/bench/minimal/worklog/{numbers[i % len(numbers)]}"),
-        per_round=40,
-    )
-    check("bot_api_worklog_status", *measured)
+    check(name, *measured)
 
 
 # --- webhook inbox ----------------------------------------------------------------------
