@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import requests
 
-from bench.bench_database import REPO
+from bench.crm_sync_setup import seed, setup_django, start_sandbox
 
 DATABASE = "kgc_bench_krayin"
 EMAIL = "bench@kgc.example"
@@ -50,83 +47,6 @@ def machine_reference_ms() -> float:
             total += i & 7
         best = min(best, time.perf_counter() - started)
     return best * 1000
-
-
-def setup_django(redis_url: str, database: str) -> None:
-    if not os.environ.get("DATABASE_URL"):
-        from devstack.postgres import start_embedded_postgres
-
-        pgdata = Path(os.environ.get("EMBEDDED_PGDATA", REPO / "var" / "pgdata")).resolve()
-        os.environ["DATABASE_URL"] = start_embedded_postgres(pgdata, database)
-    os.environ["CACHE_URL"] = redis_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kgc_erp.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def seed(partners: int, rentals: int) -> None:
-    """Exactly `partners` active partners and `rentals` completed rentals (bulk inserts:
-    no events, the CRM plugin is not enabled in this database)."""
-    from django.utils import timezone
-
-    from kgc_erp.partners.models import Partner
-    from kgc_erp.rentals.models import Machine, Rental
-    from kgc_erp.tenants.models import Tenant
-
-    if Partner.objects.count() == partners and Rental.objects.count() == rentals:
-        return
-    print(f"seeding {partners} partners and {rentals} rentals ...", flush=True)
-    Rental.objects.all().delete()
-    Partner.objects.all().delete()
-    Machine.objects.all().delete()
-    hq = Tenant.headquarters()
-    machines = Machine.objects.bulk_create(
-        Machine(tenant=hq, name=f"Gép {i}", type="fúrógép", serial=f"KB-{i:05d}",
-                daily_rate=Decimal(8000))
-        for i in range(100)
-    )  # fmt: skip
-    created = Partner.objects.bulk_create(
-        (Partner(tenant=hq, name=f"Kovács János {i}", email=f"p{i}@bench.example",
-                 phone=f"+3630{1000000 + i:07d}", is_business=i % 10 == 0,
-                 company=f"Bench {i // 10} Kft." if i % 10 == 0 else "")
-         for i in range(partners)),
-        batch_size=2000,
-    )  # fmt: skip
-    now = timezone.now()
-    batch: list[Rental] = []
-    for i in range(rentals):
-        returned = now - dt.timedelta(days=1 + i % 330)
-        start = returned.date() - dt.timedelta(days=2)
-        batch.append(Rental(
-            number=f"R-K-{i:06d}", tenant=hq, partner=created[i % partners],
-            machine=machines[i % 100], start_date=start, end_date=returned.date(),
-            returned_at=returned, status=Rental.Status.COMPLETED, total_cost=Decimal(16000),
-        ))  # fmt: skip
-        if len(batch) == 5000:
-            Rental.objects.bulk_create(batch)
-            batch = []
-    Rental.objects.bulk_create(batch)
-
-
-def start_sandbox(port: int, rate: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandboxes.krayin", "--port", str(port), "--email", EMAIL,
-         "--password", PASSWORD, "--rate-limit", str(rate)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the Krayin sandbox did not start")
 
 
 def raw_baseline(url: str, pairs: int) -> float:
@@ -165,9 +85,10 @@ def main() -> int:
     reference = machine_reference_ms()
     redis, redis_url = start_private_redis(Path(tempfile.mkdtemp(prefix="kgc-bench-redis-")))
     port = free_port()
-    sandbox = start_sandbox(port, args.rate)
+    sandbox = start_sandbox("sandboxes.krayin", port, "--email", EMAIL, "--password",
+                            PASSWORD, "--rate-limit", str(args.rate))
     try:
-        setup_django(redis_url, args.database)
+        setup_django(args.database, cache_url=redis_url)
         from apps.crm_plugin.krayin.client import KrayinClient
         from apps.crm_plugin.krayin.config import KrayinConfig
         from apps.crm_plugin.krayin.initial_sync import SyncInterrupted, run_sync, start_run
@@ -176,7 +97,7 @@ def main() -> int:
         from apps.plugin_manager.eventbus.models import ExternalRef
         from kgc_erp.tenants.models import Tenant
 
-        seed(args.partners, args.rentals)
+        seed(args.partners, args.rentals, rental_prefix="K", company_every=10)
         SyncRun.objects.all().delete()
         ExternalRef.objects.filter(system__startswith="krayin").delete()
         per_minute = args.rate or 1_000_000

@@ -17,101 +17,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
-import os
-import socket
-import subprocess
 import sys
 import time
-from decimal import Decimal
-from pathlib import Path
 
 import requests
 
-from bench.bench_database import REPO
+from bench.crm_sync_setup import seed, setup_django, start_sandbox
+from devstack.redis import free_port
 
 DATABASE = "kgc_bench_twenty"
 API_KEY = "bench-twenty-key"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def setup_django() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        from devstack.postgres import start_embedded_postgres
-
-        pgdata = Path(os.environ.get("EMBEDDED_PGDATA", REPO / "var" / "pgdata")).resolve()
-        os.environ["DATABASE_URL"] = start_embedded_postgres(pgdata, DATABASE)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kgc_erp.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def seed(partners: int, rentals: int) -> None:
-    """Exactly `partners` active partners and `rentals` completed rentals (bulk inserts:
-    no events, the CRM plugin is not enabled in this database)."""
-    from django.utils import timezone
-
-    from kgc_erp.partners.models import Partner
-    from kgc_erp.rentals.models import Machine, Rental
-    from kgc_erp.tenants.models import Tenant
-
-    if Partner.objects.count() == partners and Rental.objects.count() == rentals:
-        return
-    print(f"seeding {partners} partners and {rentals} rentals ...", flush=True)
-    Rental.objects.all().delete()
-    Partner.objects.all().delete()
-    Machine.objects.all().delete()
-    hq = Tenant.headquarters()
-    machines = Machine.objects.bulk_create(
-        Machine(tenant=hq, name=f"Gép {i}", type="fúrógép", serial=f"B-{i:05d}",
-                daily_rate=Decimal(8000))
-        for i in range(100)
-    )  # fmt: skip
-    created = Partner.objects.bulk_create(
-        (Partner(tenant=hq, name=f"Kovács János {i}", email=f"p{i}@bench.example",
-                 phone=f"+3630{1000000 + i:07d}") for i in range(partners)),
-        batch_size=2000,
-    )  # fmt: skip
-    now = timezone.now()
-    batch: list[Rental] = []
-    for i in range(rentals):
-        returned = now - dt.timedelta(days=1 + i % 330)
-        start = returned.date() - dt.timedelta(days=2)
-        batch.append(Rental(
-            number=f"R-B-{i:06d}", tenant=hq, partner=created[i % partners],
-            machine=machines[i % 100], start_date=start, end_date=returned.date(),
-            returned_at=returned, status=Rental.Status.COMPLETED, total_cost=Decimal(16000),
-        ))  # fmt: skip
-        if len(batch) == 5000:
-            Rental.objects.bulk_create(batch)
-            batch = []
-    Rental.objects.bulk_create(batch)
-
-
-def start_sandbox(port: int, rate: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandboxes.twenty", "--port", str(port), "--api-key", API_KEY,
-         "--rate-limit", str(rate)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the Twenty sandbox did not start")
 
 
 def main() -> int:
@@ -121,7 +36,7 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=100, help="calls per minute (both sides)")
     args = parser.parse_args()
 
-    setup_django()
+    setup_django(DATABASE)
     from apps.crm_plugin.models import SyncRun
     from apps.crm_plugin.rate_limit import TokenBucket
     from apps.crm_plugin.twenty.client import TwentyClient
@@ -129,10 +44,11 @@ def main() -> int:
     from apps.crm_plugin.twenty.initial_sync import SyncInterrupted, run_sync, start_run
     from apps.crm_plugin.twenty.schema_bootstrap import bootstrap_schema
 
-    seed(args.partners, args.rentals)
+    seed(args.partners, args.rentals, rental_prefix="B")
     SyncRun.objects.all().delete()
     port = free_port()
-    sandbox = start_sandbox(port, args.rate)
+    sandbox = start_sandbox("sandboxes.twenty", port, "--api-key", API_KEY, "--rate-limit",
+                            str(args.rate))
     url = f"http://127.0.0.1:{port}"
     try:
         # The schema comes first, on its own bucket (not part of the measured sync).
