@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,8 @@ from pathlib import Path
 
 import requests
 
-from bench.bench_database import REPO, setup_django
+from bench.bench_database import setup_django
+from bench.sandbox_process import start_sandbox
 
 API_TOKEN = "bench-api-token"
 
@@ -39,22 +39,6 @@ API_TOKEN = "bench-api-token"
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
-def start_sandbox(port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandboxes.chatwoot", "--port", str(port),
-         "--api-token", API_TOKEN],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=1)
-            return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise RuntimeError("the Chatwoot sandbox did not start")
 
 
 def delays(committed: dict[int, datetime]) -> list[float]:
@@ -123,7 +107,8 @@ def main() -> None:
     port = args.sandbox_port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-chatwoot-"))
     redis_server = RedisServer(workdir / "redis").start()
-    sandbox = start_sandbox(port)
+    sandbox = start_sandbox("sandboxes.chatwoot", port, "--api-token", API_TOKEN,
+                            health_path="/_sandbox/health")
     worker: CeleryWorker | None = None
     try:
         from kgc_erp.celery import app as celery_app

@@ -1,18 +1,12 @@
 """What the two CRM initial-sync benchmarks (Twenty, Krayin) set up alike: a database of
-their own filled with partners and completed rentals, and their CRM's sandbox in its own
-process on a free port."""
+their own, filled with partners and completed rentals."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
-import time
 from decimal import Decimal
 from pathlib import Path
-
-import requests
 
 from bench.bench_database import REPO
 
@@ -83,20 +77,3 @@ def seed(partners: int, rentals: int, *, rental_prefix: str, company_every: int 
             Rental.objects.bulk_create(batch)
             batch = []
     Rental.objects.bulk_create(batch)
-
-
-def start_sandbox(module: str, port: int, *arguments: str) -> subprocess.Popen[bytes]:
-    """`python -m <module> --port <port> <arguments>`, once its /healthz answers."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", module, "--port", str(port), *arguments],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"the sandbox {module} did not start")

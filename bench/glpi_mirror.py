@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -29,7 +27,8 @@ from pathlib import Path
 
 import requests
 
-from bench.bench_database import REPO, setup_django
+from bench.bench_database import setup_django
+from bench.sandbox_process import start_sandbox
 
 APP_TOKEN = "bench-app-token"
 USER_TOKEN = "bench-user-token"
@@ -43,22 +42,6 @@ def machine_reference() -> float:
         total += i * i % 7
     assert total > 0
     return time.perf_counter() - started
-
-
-def start_sandbox(port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandboxes.glpi", "--port", str(port), "--app-token",
-         APP_TOKEN, "--user-token", USER_TOKEN],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise RuntimeError("the GLPI sandbox did not start")
 
 
 def sandbox_state(port: int) -> dict[str, object]:
@@ -122,7 +105,8 @@ def main() -> None:
     port = args.sandbox_port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix="kgc-bench-glpi-"))
     redis_server = RedisServer(workdir / "redis").start()
-    sandbox = start_sandbox(port)
+    sandbox = start_sandbox("sandboxes.glpi", port, "--app-token", APP_TOKEN, "--user-token",
+                            USER_TOKEN)
     worker: CeleryWorker | None = None
     try:
         from kgc_erp.celery import app as celery_app

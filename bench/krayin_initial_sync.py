@@ -28,7 +28,8 @@ from pathlib import Path
 
 import requests
 
-from bench.crm_sync_setup import seed, setup_django, start_sandbox
+from bench.crm_sync_setup import seed, setup_django
+from bench.sandbox_process import start_sandbox
 
 DATABASE = "kgc_bench_krayin"
 EMAIL = "bench@kgc.example"

@@ -22,7 +22,8 @@ import time
 
 import requests
 
-from bench.crm_sync_setup import seed, setup_django, start_sandbox
+from bench.crm_sync_setup import seed, setup_django
+from bench.sandbox_process import start_sandbox
 from devstack.redis import free_port
 
 DATABASE = "kgc_bench_twenty"
