@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .brain import Brain, Decision, Observation, read
-from .classifier import INTENTS, ROUTE_AUTO, ROUTE_PERSON, IntentModel
+from .classifier import INTENTS, NGRAM_FEATURES, ROUTE_AUTO, ROUTE_PERSON, IntentModel
 from .classifier import train as train_intents
 from .decision import Calibrator, Route, fit_calibrator
 from .models import KnowledgeArticle
@@ -104,7 +104,8 @@ def train_models(examples: Sequence[Example], observations: Sequence[Observation
         texts = [observations[i].input.text for i in indices] + art_texts
         intents = [examples[i].intent for i in indices] + art_intents
         weights = [1.0] * len(indices) + [ARTICLE_WEIGHT] * len(art_vectors)
-        return train_intents(vectors, texts, intents, model_name, sample_weight=weights)
+        return train_intents(vectors, texts, intents, model_name, sample_weight=weights,
+                             ngram_features=NGRAM_FEATURES)
 
     def vector(i: int) -> np.ndarray:
         v = observations[i].vector

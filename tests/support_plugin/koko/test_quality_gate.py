@@ -39,11 +39,11 @@ def test_cross_validated_safety_and_accuracy(report: Report) -> None:
     assert report.wrong_autos == []  # no auto reply with a wrong or unlabelled answer
     assert report.human_recall == 1.0  # every message that needs a person gets one
     assert report.escalation_recall >= 0.95  # never-auto categories escalated (rest: approval)
-    assert report.intent_accuracy >= 0.88
+    assert report.intent_accuracy >= 0.90  # the brief's target (253 of 281)
     assert report.auto_rate >= 0.11
 
 
-@pytest.mark.xfail(strict=True, reason="brief's targets not reached yet: see docs/koko.md")
+@pytest.mark.xfail(strict=True, reason="brief's auto-reply target not met: see docs/koko.md")
 def test_brief_targets(report: Report) -> None:
     assert report.intent_accuracy >= 0.90
     assert report.auto_rate >= 0.40
