@@ -13,7 +13,7 @@ from django.db.models.signals import post_delete, post_save
 
 from apps.plugin_manager import event_types as types
 from apps.plugin_manager.eventbus.object_refs import object_ref
-from apps.plugin_manager.eventbus.outbox.recording import write_event
+from apps.plugin_manager.eventbus.outbox.recording import record_event
 from kgc_erp.partners.models import Partner
 from kgc_erp.partners.signals import partner_erased
 from kgc_erp.rentals import signals as rental_signals
@@ -30,7 +30,7 @@ def _record(
     payload: Mapping[str, object] | None = None,
 ) -> None:
     object_type, object_id = object_ref(obj)
-    write_event(
+    record_event(
         event_type,
         tenant_id=obj.tenant_id,
         object_type=object_type,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -63,7 +64,16 @@ RETURNING id, event_id
 """
 
 
-def write_event(
+@dataclass(frozen=True)
+class RecordedEvent:
+    """What `record_event` wrote: the event row's id, uuid and time."""
+
+    id: int
+    uuid: uuid.UUID
+    occurred_at: datetime
+
+
+def record_event(
     event_type: str,
     *,
     tenant_id: int,
@@ -71,12 +81,12 @@ def write_event(
     object_id: str = "",
     payload: Mapping[str, object] | None = None,
     occurred_at: datetime | None = None,
-) -> tuple[int, uuid.UUID, datetime] | None:
+) -> RecordedEvent | None:
     """Write the event and its deliveries; enqueue them once the transaction commits.
 
-    Returns the event's id, uuid and time, or None when nobody subscribes. The core
-    signals' receivers call this one: they need nothing back, and building the `Event`
-    instance was a tenth of what a subscribed save added."""
+    Returns what was written, or None when nobody subscribes. No `Event` instance is built
+    here: the core signals' receivers need nothing back, and building one was a tenth of
+    what a subscribed save added (`emit_event` builds it for the plugins that ask)."""
     plugins: Sequence[str] = plugin_subscribers(event_type, tenant_id)
     now = occurred_at or timezone.now()
     event_uuid = uuid.uuid4()
@@ -98,35 +108,7 @@ def write_event(
         return None
     delivery_ids = [row[0] for row in rows]
     transaction.on_commit(partial(enqueue_event_deliveries, delivery_ids))
-    return rows[0][1], event_uuid, now
-
-
-def record_event(
-    event_type: str,
-    *,
-    tenant_id: int,
-    object_type: str = "",
-    object_id: str = "",
-    payload: Mapping[str, object] | None = None,
-    occurred_at: datetime | None = None,
-) -> Event | None:
-    """`write_event`, returning the (unsaved-looking but persisted) event, or None when
-    nobody subscribes."""
-    written = write_event(event_type, tenant_id=tenant_id, object_type=object_type,
-                          object_id=object_id, payload=payload, occurred_at=occurred_at)
-    if written is None:
-        return None
-    event_id, event_uuid, now = written
-    return Event(
-        pk=event_id,
-        uuid=event_uuid,
-        type=event_type,
-        tenant_id=tenant_id,
-        object_type=object_type,
-        object_id=object_id,
-        payload=dict(payload or {}),
-        occurred_at=now,
-    )
+    return RecordedEvent(rows[0][1], event_uuid, now)
 
 
 def emit_event(
@@ -146,17 +128,26 @@ def emit_event(
     """
     if obj is not None:
         object_type, object_id = object_ref(obj)
-    return record_event(
-        event_type,
+    object_type = object_type or ""
+    object_id = "" if object_id is None else str(object_id)
+    recorded = record_event(event_type, tenant_id=tenant_id, object_type=object_type,
+                            object_id=object_id, payload=payload)
+    if recorded is None:
+        return None
+    return Event(
+        pk=recorded.id,
+        uuid=recorded.uuid,
+        type=event_type,
         tenant_id=tenant_id,
-        object_type=object_type or "",
-        object_id="" if object_id is None else str(object_id),
-        payload=payload,
+        object_type=object_type,
+        object_id=object_id,
+        payload=dict(payload or {}),
+        occurred_at=recorded.occurred_at,
     )
 
 
 __all__ = (
+    "RecordedEvent",
     "emit_event",
     "record_event",
-    "write_event",
 )
