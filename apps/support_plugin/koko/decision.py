@@ -20,6 +20,8 @@ from pathlib import Path
 from .classifier import WEIGHTS_DIR
 from .reranker import Ranked
 from .retrieval import Hit
+from .standardized_logit import StandardizedLogit
+from .standardized_logit import fit as fit_logit
 from .weights_file import read_weights, write_weights
 
 CONFIDENCE_WEIGHTS = WEIGHTS_DIR / "confidence.json"
@@ -55,44 +57,23 @@ class Route(StrEnum):
 
 @dataclass(frozen=True)
 class Calibrator:
-    coef: tuple[float, ...]
-    intercept: float
-    # Features are standardised with the training set's mean and scale.
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
+    model: StandardizedLogit  # over FEATURES
 
     def probability(self, features: Mapping[str, float]) -> float:
-        z = self.intercept
-        for name, w, m, s in zip(FEATURES, self.coef, self.mean, self.scale, strict=True):
-            z += w * (features[name] - m) / s
+        z = self.model.logit(features)
         return 1 / (1 + math.exp(-max(min(z, 40.0), -40.0)))
 
     def to_json(self) -> dict[str, object]:
-        return {"features": list(FEATURES), "coef": [round(c, 6) for c in self.coef],
-                "intercept": round(self.intercept, 6), "mean": [round(m, 6) for m in self.mean],
-                "scale": [round(s, 6) for s in self.scale]}
+        return self.model.to_json()
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Calibrator:
-        if list(data["features"]) != list(FEATURES):  # type: ignore[call-overload]
-            raise ValueError("confidence weights were trained on other features")
-        return cls(tuple(data["coef"]), float(data["intercept"]),  # type: ignore[arg-type]
-                   tuple(data["mean"]), tuple(data["scale"]))  # type: ignore[arg-type]
+        return cls(StandardizedLogit.from_json(data, FEATURES, "confidence"))
 
 
 def fit_calibrator(rows: Sequence[Mapping[str, float]], targets: Sequence[int],
                    *, c: float = 1.0) -> Calibrator:
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
-    x = np.asarray([[row[f] for f in FEATURES] for row in rows], dtype=np.float64)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / scale, list(targets))
-    return Calibrator(tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]),
-                      tuple(float(v) for v in mean), tuple(float(v) for v in scale))
+    return Calibrator(fit_logit(FEATURES, rows, targets, c=c))
 
 
 def save_calibrator(calibrator: Calibrator, path: Path = CONFIDENCE_WEIGHTS) -> None:

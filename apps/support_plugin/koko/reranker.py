@@ -29,6 +29,8 @@ from pathlib import Path
 
 from .classifier import WEIGHTS_DIR, stems
 from .retrieval import Hit
+from .standardized_logit import StandardizedLogit
+from .standardized_logit import fit as fit_logit
 from .weights_file import read_weights, write_weights
 
 RERANKER_WEIGHTS = WEIGHTS_DIR / "reranker.json"
@@ -126,21 +128,12 @@ class Ranked:
 
 @dataclass(frozen=True)
 class Reranker:
-    coef: tuple[float, ...]
-    intercept: float
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
+    model: StandardizedLogit  # over FEATURES
     df: Mapping[str, int] = field(default_factory=dict)
     documents: int = 0
 
     def logits(self, rows: Sequence[Mapping[str, float]]) -> list[float]:
-        out = []
-        for row in rows:
-            z = self.intercept
-            for name, w, m, s in zip(FEATURES, self.coef, self.mean, self.scale, strict=True):
-                z += w * (row[name] - m) / s
-            out.append(z)
-        return out
+        return [self.model.logit(row) for row in rows]
 
     def rerank(self, hits: Sequence[Hit], text: str,
                intent_probs: Mapping[str, float]) -> Ranked:
@@ -151,17 +144,12 @@ class Reranker:
         return Ranked(tuple(hits[i] for i in order), tuple(scores[i] for i in order))
 
     def to_json(self) -> dict[str, object]:
-        return {"features": list(FEATURES), "coef": [round(c, 6) for c in self.coef],
-                "intercept": round(self.intercept, 6), "mean": [round(m, 6) for m in self.mean],
-                "scale": [round(s, 6) for s in self.scale], "documents": self.documents,
+        return {**self.model.to_json(), "documents": self.documents,
                 "df": dict(sorted(self.df.items()))}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Reranker:
-        if list(data["features"]) != list(FEATURES):  # type: ignore[call-overload]
-            raise ValueError("reranker weights were trained on other features")
-        return cls(tuple(data["coef"]), float(data["intercept"]),  # type: ignore[arg-type]
-                   tuple(data["mean"]), tuple(data["scale"]),  # type: ignore[arg-type]
+        return cls(StandardizedLogit.from_json(data, FEATURES, "reranker"),
                    dict(data["df"]), int(data["documents"]))  # type: ignore[call-overload]
 
 
@@ -171,27 +159,16 @@ def fit_reranker(groups: Sequence[tuple[Sequence[Hit], str, Mapping[str, float],
     """Fit on (hits, message text, intent probabilities, labelled kb ids) per message.
     Messages none of whose candidates is labelled teach nothing about the order and are
     left out."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
-    x: list[list[float]] = []
+    rows: list[dict[str, float]] = []
     y: list[int] = []
     for hits, text, probs, labelled in groups:
         if not any(h.kb_id in labelled for h in hits):
             continue
         for h, row in zip(hits, candidate_features(hits, text, probs, df, documents),
                           strict=True):
-            x.append([row[f] for f in FEATURES])
+            rows.append(row)
             y.append(int(h.kb_id in labelled))
-    matrix = np.asarray(x, dtype=np.float64)
-    mean = matrix.mean(axis=0)
-    scale = matrix.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((matrix - mean) / scale, y)
-    return Reranker(tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]),
-                    tuple(float(v) for v in mean), tuple(float(v) for v in scale),
-                    dict(df), documents)
+    return Reranker(fit_logit(FEATURES, rows, y, c=c), dict(df), documents)
 
 
 def save_reranker(reranker: Reranker, path: Path = RERANKER_WEIGHTS) -> None:

@@ -12,13 +12,14 @@ from apps.support_plugin.koko.config import KokoSettings, from_mapping
 from apps.support_plugin.koko.decision import Calibrator, Route, band, cap
 from apps.support_plugin.koko.drafting import Draft
 from apps.support_plugin.koko.figures_check import figures, unsupported_figures
+from apps.support_plugin.koko.standardized_logit import StandardizedLogit
 
 
 class Always(Calibrator):
     """A calibrator that is always this sure: isolates the limits from the model."""
 
     def __init__(self, value: float) -> None:
-        super().__init__((), 0.0, (), ())
+        super().__init__(StandardizedLogit((), (), 0.0, (), ()))
         object.__setattr__(self, "value", value)
 
     def probability(self, features: object) -> float:
