@@ -64,6 +64,7 @@ class Reading:
     intent: str
     intent_prob: float
     features: dict[str, float]
+    content_word_count: int
 
 
 def read(intent_model: IntentModel | None, reranker: Reranker | None, vector: Vector,
@@ -80,9 +81,9 @@ def read(intent_model: IntentModel | None, reranker: Reranker | None, vector: Ve
         if intent_model else (ordered[0].intent if ordered else "general", 0.0))
     answerable = (route_model.probabilities(vector, text).get(ROUTE_AUTO, 0.0)
                   if route_model is not None else 0.0)
-    feats = features(list(ordered), intent, intent_prob, len(content_words(text)), ranked,
-                     answerable)
-    return Reading(ordered, ranked, intent, intent_prob, feats)
+    word_count = len(content_words(text))
+    feats = features(list(ordered), intent, intent_prob, word_count, ranked, answerable)
+    return Reading(ordered, ranked, intent, intent_prob, feats, word_count)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class Brain:
             rules = replace(rules, categories=tuple(
                 sorted({*rules.categories, *added}, key=order.index)))
         intent = verdict.intent if verdict is not None else offline_intent
-        if rules.category in GENERAL_CATEGORIES or not content_words(checked.text):
+        if rules.category in GENERAL_CATEGORIES or reading.content_word_count == 0:
             # Nor is a message with no content word ("mennyi?", "Jó napot"): it names
             # no topic, and the dev set's labelling rules call such messages general.
             intent = "general"
